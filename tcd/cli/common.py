@@ -1,0 +1,74 @@
+"""Options and helpers shared by every command."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from tcd.loading import Inventory, InventoryError, load_inventory
+from tcd.model.site import Site
+from tcd.paths import DEFAULT_INVENTORY
+from tcd.planning import Plan, plan_addresses
+
+EXIT_INVALID = 2  # bad usage or invalid inventory, as for click's usage errors
+
+# Piped output (CI logs, `| less`) keeps full lines instead of rich's 80-column default.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+# Problems go to stderr one per line, never wrapped, so editors and grep can jump to FILE:LINE.
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+InventoryOption = Annotated[
+    Path,
+    typer.Option(
+        "--inventory",
+        "-i",
+        envvar="TCD_INVENTORY",
+        help="Inventory folder.",
+        file_okay=False,
+    ),
+]
+DEFAULT = DEFAULT_INVENTORY
+WaveOption = Annotated[
+    str | None, typer.Option("--wave", "-w", help="Only the sites of this wave.")
+]
+SitesOption = Annotated[
+    str | None,
+    typer.Option("--sites", "-s", help="Only these sites: admin codes, comma-separated."),
+]
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    errors.print(f"error: {message}")
+    raise typer.Exit(code)
+
+
+def load_planned(inventory_dir: Path) -> tuple[Inventory, Plan]:
+    """The validated inventory and its address plan, or every problem on stderr and exit 2."""
+    try:
+        inventory = load_inventory(inventory_dir)
+        return inventory, plan_addresses(inventory)
+    except InventoryError as exc:
+        for problem in exc.problems:
+            errors.print(str(problem), markup=False)
+        count = len(exc.problems)
+        errors.print(
+            f"{count} problem{'s' if count != 1 else ''} in {inventory_dir}; nothing was written."
+        )
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def select_sites(inventory: Inventory, wave: str | None, sites: str | None) -> list[Site]:
+    if wave is not None and sites is not None:
+        fail("give --wave or --sites, not both")
+    codes = None
+    if sites is not None:
+        try:
+            codes = [int(code) for code in sites.split(",") if code.strip()]
+        except ValueError:
+            fail(f"--sites takes admin codes separated by commas, e.g. 26380,25217 (got {sites!r})")
+    try:
+        return inventory.select(wave=wave, codes=codes)
+    except KeyError as exc:
+        fail(exc.args[0])

@@ -1,0 +1,32 @@
+"""Entry point of the `tcd` console script."""
+
+import typer
+
+from tcd import __version__
+from tcd.cli import inventory_cmd
+from tcd.cli.plan_cmd import plan
+
+app = typer.Typer(
+    name="tcd",
+    help="tcd-fleet: readiness, rollout and compliance of Đồng Nai's online citizen"
+    " reception sites.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(inventory_cmd.app, name="inventory")
+app.command()(plan)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tcd {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """tcd-fleet."""

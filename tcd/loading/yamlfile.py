@@ -1,0 +1,110 @@
+"""Strict YAML reading (libyaml for speed) and mapping a field path back to its line.
+
+Locating is only done when there is a problem to report: the file is composed again into
+nodes, which carry their line marks, so the fast path keeps plain dicts and lists.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tcd.loading.problems import Problem
+
+Loc = Sequence[str | int]
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    pass
+
+
+class StrictLoader(yaml.CSafeLoader):
+    """Safe loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise DuplicateKeyError(
+                        problem=f"key {key_node.value!r} appears twice in this mapping",
+                        problem_mark=key_node.start_mark,
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
+@dataclass
+class SourceFile:
+    """One input file: its text, its parsed data, and line lookup for problems."""
+
+    path: Path
+    text: str
+    data: Any = field(default=None)
+
+    @cached_property
+    def _root(self) -> yaml.Node | None:
+        return yaml.compose(self.text, Loader=yaml.CSafeLoader)
+
+    def locate(self, loc: Loc, missing_key: bool = False) -> tuple[int, str]:
+        """Line (1-based) of the deepest node of `loc` present in the file, and the dotted path.
+
+        A part not in the file is pydantic's name for a union branch and is skipped, unless it
+        is the `missing_key`: that one is shown, at the line of the mapping it belongs in.
+        """
+        node = self._root
+        line = node.start_mark.line + 1 if node is not None else 1
+        shown: list[str] = []
+        for position, part in enumerate(loc, start=1):
+            child, key_line = _child(node, part)
+            if child is not None:
+                node, line = child, key_line
+                shown.append(str(part))
+            elif missing_key and position == len(loc):
+                shown.append(str(part))
+        return line, ".".join(shown)
+
+    def problem(self, loc: Loc, reason: str, missing_key: bool = False) -> Problem:
+        line, dotted = self.locate(loc, missing_key)
+        return Problem(self.path, line, dotted, reason)
+
+
+def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, int]:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                return value_node, key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        child = node.value[part]
+        return child, child.start_mark.line + 1
+    return None, 0
+
+
+def read_yaml(path: Path) -> tuple[SourceFile | None, list[Problem]]:
+    """Read and parse one file; on failure return the problems instead (never raise)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(path, line, "", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        ]
+    source = SourceFile(path, text)
+    try:
+        source.data = yaml.load(text, Loader=StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        return None, [Problem(path, line, "", f"invalid YAML: {exc.problem}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, 1, "", f"invalid YAML: {exc}")]
+    if source.data is None:
+        return None, [Problem(path, 1, "", "the file is empty")]
+    if not isinstance(source.data, dict):
+        kind = type(source.data).__name__
+        return None, [Problem(path, 1, "", f"expected a mapping of keys at the top, got a {kind}")]
+    return source, []

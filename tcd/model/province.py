@@ -1,0 +1,131 @@
+"""inventory/province.yml: the two hubs, the address pools, province-wide services, admins."""
+
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AnyHttpUrl, Field, model_validator
+
+from tcd.model.base import InputModel
+from tcd.model.netaddr_types import IPAddr, IPNet
+
+
+class Office(StrEnum):
+    PROVINCE = "province"
+    CENTRAL = "central"
+
+
+class PoolName(StrEnum):
+    MANAGEMENT = "management"
+    SITE_LAN = "site_lan"
+    OVERLAY_PROVINCE = "overlay_province"
+    OVERLAY_CENTRAL = "overlay_central"
+
+
+HUB_NAMES = {Office.PROVINCE: "tcd-hub-province", Office.CENTRAL: "tcd-hub-central"}
+OVERLAY_POOL = {
+    Office.PROVINCE: PoolName.OVERLAY_PROVINCE,
+    Office.CENTRAL: PoolName.OVERLAY_CENTRAL,
+}
+
+
+class ProvinceInfo(InputModel):
+    name: str
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+class Hub(InputModel):
+    name: str
+    office: Office
+    title: str
+    underlay_address: IPAddr = Field(description="where sites send their WireGuard packets")
+    overlay_address: IPAddr
+    listen_port: Annotated[int, Field(ge=1, le=65_535)] = 51820
+    office_networks: list[IPNet] = Field(
+        default=[], description="the office's reception networks that sites may reach"
+    )
+
+    @model_validator(mode="after")
+    def _name_matches_office(self) -> Self:
+        if self.name != HUB_NAMES[self.office]:
+            raise ValueError(f"the {self.office} hub must be named {HUB_NAMES[self.office]}")
+        return self
+
+
+class CodeRange(InputModel):
+    """The admin codes the pools are sized for: a site's block index is code - first."""
+
+    first: Annotated[int, Field(ge=1, le=99_999)]
+    last: Annotated[int, Field(ge=1, le=99_999)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.last < self.first:
+            raise ValueError(f"last ({self.last}) is below first ({self.first})")
+        return self
+
+
+class Pool(InputModel):
+    cidr: IPNet
+    per_site_prefix: Annotated[int, Field(ge=8, le=32)]
+    reserved_blocks: Annotated[int, Field(ge=0)] = Field(
+        default=0, description="leading blocks kept for infrastructure (hubs, routers)"
+    )
+
+    @model_validator(mode="after")
+    def _prefix_fits(self) -> Self:
+        if self.per_site_prefix < self.cidr.prefixlen:
+            raise ValueError(
+                f"per_site_prefix /{self.per_site_prefix} is larger than the pool {self.cidr}"
+            )
+        return self
+
+
+class AddressPlan(InputModel):
+    codes: CodeRange
+    pools: dict[PoolName, Pool]
+
+    @model_validator(mode="after")
+    def _all_pools(self) -> Self:
+        missing = sorted(set(PoolName) - set(self.pools))
+        if missing:
+            raise ValueError(f"missing pools: {', '.join(missing)}")
+        return self
+
+
+class Services(InputModel):
+    ntp_servers: Annotated[list[IPAddr], Field(min_length=1)]
+    dns_servers: Annotated[list[IPAddr], Field(min_length=1)]
+    reception_platform_url: AnyHttpUrl
+
+
+class Admin(InputModel):
+    username: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
+    title: str
+    ssh_keys: Annotated[
+        list[
+            Annotated[
+                str,
+                Field(pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$"),
+            ]
+        ],
+        Field(min_length=1),
+    ]
+
+
+class Province(InputModel):
+    province: ProvinceInfo
+    hubs: Annotated[list[Hub], Field(min_length=2, max_length=2)]
+    address_plan: AddressPlan
+    services: Services
+    admins: Annotated[list[Admin], Field(min_length=1)]
+    admin_group: str = "tcdadmin"
+
+    @model_validator(mode="after")
+    def _one_hub_per_office(self) -> Self:
+        offices = [hub.office for hub in self.hubs]
+        if sorted(offices) != sorted(Office):
+            raise ValueError("hubs must be exactly one 'province' hub and one 'central' hub")
+        return self
+
+    def hub(self, office: Office) -> Hub:
+        return next(hub for hub in self.hubs if hub.office is office)
