@@ -18,13 +18,16 @@ def crosscheck(
     register: dict[int, AdminUnit],
     waves: Waves | None,
     waves_source: SourceFile | None,
+    file_codes: set[int],
 ) -> list[Problem]:
+    """`file_codes` are the codes in the names of all site files, even those that did not load:
+    a broken site file is reported once, not again as missing from its wave."""
     problems: list[Problem] = []
     for source, site in sites:
         problems.extend(_check_site(source, site, register))
     problems.extend(_check_unique_names(sites))
     if waves is not None and waves_source is not None:
-        problems.extend(_check_waves(sites, waves, waves_source))
+        problems.extend(_check_waves(sites, waves, waves_source, file_codes))
     return problems
 
 
@@ -44,12 +47,24 @@ def _check_site(source: SourceFile, site: Site, register: dict[int, AdminUnit]) 
                 ("code",), f"code {site.code} does not match the file name ({source.path.name})"
             )
         )
-    if register and site.code not in register:
+    official = register.get(site.code)
+    if register and official is None:
         problems.append(
             source.problem(
                 ("code",), f"code {site.code} is not in the official register (admin_units.csv)"
             )
         )
+    elif official is not None:
+        # Names and types do change (decisions of the State): the register changes first.
+        for key in ("name", "type"):
+            if getattr(site, key) != getattr(official, key):
+                problems.append(
+                    source.problem(
+                        (key,),
+                        f"{getattr(site, key)!r} differs from the official register "
+                        f"({getattr(official, key)!r} in admin_units.csv)",
+                    )
+                )
     prefix = f"tcd-{site.code:05d}-"
     host_names = {host.name for host in site.hosts}
     for index, host in enumerate(site.hosts):
@@ -94,8 +109,8 @@ def _check_unique_names(sites: list[tuple[SourceFile, Site]]) -> list[Problem]:
             problems.append(
                 source.problem(("code",), f"duplicate code {site.code}: also in {other}")
             )
-        else:
-            first_code[site.code] = source
+            continue  # a copied file: its names are the copy's, one message is enough
+        first_code[site.code] = source
         names = [(("hosts", i, "name"), h.name) for i, h in enumerate(site.hosts)]
         names += [(("cameras", i, "name"), c.name) for i, c in enumerate(site.cameras)]
         for loc, name in names:
@@ -110,7 +125,10 @@ def _check_unique_names(sites: list[tuple[SourceFile, Site]]) -> list[Problem]:
 
 
 def _check_waves(
-    sites: list[tuple[SourceFile, Site]], waves: Waves, waves_source: SourceFile
+    sites: list[tuple[SourceFile, Site]],
+    waves: Waves,
+    waves_source: SourceFile,
+    file_codes: set[int],
 ) -> list[Problem]:
     """waves.yml holds the rollout order; each site file repeats its wave so a reader of one
     site file sees it. The two must agree, and every site is in exactly one wave."""
@@ -134,7 +152,7 @@ def _check_waves(
                 )
                 continue
             member_of[code] = wave.name
-    codes = {site.code for _, site in sites}
+    codes = {site.code for _, site in sites} | file_codes
     for w_index, wave in enumerate(waves.waves):
         for s_index, code in enumerate(wave.sites):
             if code not in codes:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tcd.loading.crosscheck import crosscheck
+from tcd.loading.crosscheck import SITE_FILE, crosscheck
 from tcd.loading.problems import InventoryError, Problem
 from tcd.loading.register import REGISTER_FILE, AdminUnit, read_register
 from tcd.loading.validate import validate
@@ -105,7 +105,8 @@ def load_inventory(root: Path) -> Inventory:
             sites[site.code] = site
             sources[str(site.code)] = source
 
-    problems.extend(crosscheck(sites_by_file, register, waves, sources.get(WAVES_FILE)))
+    file_codes = {int(m["code"]) for p in site_files if (m := SITE_FILE.match(p.name))}
+    problems.extend(crosscheck(sites_by_file, register, waves, sources.get(WAVES_FILE), file_codes))
     if problems or province is None or baseline is None or waves is None:
         raise InventoryError(problems)
     return Inventory(

@@ -99,7 +99,11 @@ def read_yaml(path: Path) -> tuple[SourceFile | None, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return None, [Problem(path, line, "", f"invalid YAML: {exc.problem}")]
+        reason = f"invalid YAML: {exc.problem}"
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            # libyaml notices an unclosed bracket lines later: point at where it was opened too
+            reason += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+        return None, [Problem(path, line, "", reason)]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, "", f"invalid YAML: {exc}")]
     if source.data is None:
