@@ -1,13 +1,12 @@
 """Every managed thing as (name, groups, variables): one list that all exports are cut from."""
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tcd.model.site import Site
 from tcd.planning.addresses import Plan
+from tcd.text import slug
 
 
 @dataclass(frozen=True)
@@ -24,9 +23,7 @@ class HostRecord:
 
 def group_name(text: str) -> str:
     """A valid Ansible group name: 'Huyện Bù Đăng (Bình Phước)' -> huyen_bu_dang_binh_phuoc."""
-    plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+    return slug(text, "_")
 
 
 def wave_group(wave: str) -> str:
