@@ -1,8 +1,11 @@
-"""Shared fixtures: a private copy of the committed inventory, and the CLI run in-process."""
+"""Shared fixtures: a private copy of the committed inventory, the CLI run in-process, and a
+lab of real hosts for integration tests."""
 
 import hashlib
+import os
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tcd.cli.main import app
+from tcd.lab import lab as lab_ops
+from tcd.lab.settings import DEFAULT_CACHE, LabSettings
+from tcd.lab.state import LabState
+from tcd.loading import load_inventory
 
 REPO = Path(__file__).resolve().parent.parent
 INVENTORY = REPO / "inventory"
@@ -62,3 +69,50 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> int:
 def site_file(inventory: Path, code: int) -> Path:
     (path,) = (inventory / "sites").glob(f"{code}-*.yml")
     return path
+
+
+# ---- the lab: real hosts for integration tests (root only) ----------------------------------
+
+
+@dataclass
+class LabHandle:
+    settings: LabSettings
+    state: LabState
+
+    def ssh(self, host: str, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            lab_ops.ssh_argv(self.settings, host, [command]),
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
+    def env(self) -> dict[str, str]:
+        """Environment that points the `tcd` CLI at this lab."""
+        return {
+            **os.environ,
+            "TCD_LAB_NAME": self.settings.name,
+            "TCD_LAB_STATE": str(self.settings.state_dir),
+        }
+
+
+def lab_settings(name: str) -> LabSettings:
+    if os.geteuid() != 0:
+        pytest.skip("lab tests need root (namespaces, mounts, containers); CI runs them as root")
+    return LabSettings(name=name, state_dir=REPO / "state" / name, cache_dir=DEFAULT_CACHE)
+
+
+@pytest.fixture(scope="session")
+def pilot_lab() -> Iterator[LabHandle]:
+    """The pilot (3 sites, 4 hosts) and both hubs, up for the whole session, always torn down."""
+    settings = lab_settings("tcdtest")
+    lab_ops.down(settings, lab_ops.QuietReporter())  # what a crashed earlier run left
+    inventory = load_inventory(INVENTORY)
+    try:
+        state = lab_ops.up(
+            settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
+        )
+        yield LabHandle(settings, state)
+    finally:
+        lab_ops.down(settings, lab_ops.QuietReporter())

@@ -3,7 +3,7 @@
 import typer
 
 from tcd import __version__
-from tcd.cli import inventory_cmd
+from tcd.cli import inventory_cmd, lab_cmd
 from tcd.cli.plan_cmd import plan
 
 app = typer.Typer(
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(inventory_cmd.app, name="inventory")
+app.add_typer(lab_cmd.app, name="lab")
 app.command()(plan)
 
 

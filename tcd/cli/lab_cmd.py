@@ -1,0 +1,167 @@
+"""`tcd lab …`: a real fleet on this machine (root needed)."""
+
+import os
+import shlex
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.table import Table
+
+from tcd.cli.common import (
+    DEFAULT,
+    InventoryOption,
+    SitesOption,
+    WaveOption,
+    console,
+    fail,
+    load_planned,
+    select_sites,
+)
+from tcd.cli.progress import RichReporter
+from tcd.lab import lab as lab_ops
+from tcd.lab.image import ensure_image
+from tcd.lab.settings import LabSettings
+from tcd.lab.system import LabCommandError
+
+app = typer.Typer(
+    help="A lab: the selected sites and both hubs as real hosts (systemd containers) here.",
+    no_args_is_help=True,
+)
+
+T = TypeVar("T")
+HostArgument = Annotated[
+    str, typer.Argument(help="A lab host, e.g. tcd-26380-pc1 or tcd-hub-province.")
+]
+
+
+def _settings() -> LabSettings:
+    try:
+        return LabSettings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run a lab action; its known failures become one line on stderr and exit 1."""
+    try:
+        return action()
+    except (lab_ops.LabError, LabCommandError, KeyError) as exc:
+        fail(exc.args[0] if exc.args else str(exc), code=1)
+
+
+@app.command()
+def image(
+    rebuild: Annotated[bool, typer.Option(help="Build again even if cached.")] = False,
+) -> None:
+    """Build (or find cached) the Debian 12 base image every lab host boots."""
+    settings = _settings()
+    if os.geteuid() != 0:
+        fail("building the image needs root (debootstrap)", code=1)
+    with RichReporter() as reporter:
+        reporter.step("debootstrap bookworm")
+        root = _guard(
+            lambda: ensure_image(settings.cache_dir, rebuild=rebuild, progress=reporter.note)
+        )
+    console.print(f"image: {root}")
+
+
+@app.command()
+def up(
+    inventory: InventoryOption = DEFAULT,
+    wave: WaveOption = None,
+    sites: SitesOption = None,
+    count: Annotated[
+        int | None, typer.Option(help="The first N sites in rollout order.", min=1)
+    ] = None,
+) -> None:
+    """Start a lab host for every host of the selected sites, plus both hubs."""
+    settings = _settings()
+    loaded, _ = load_planned(inventory)
+    if count is not None and (wave or sites):
+        fail("give one of --wave, --sites, --count")
+    if count is not None:
+        in_order = [code for w in loaded.waves.waves for code in w.sites]
+        selected = loaded.select(codes=in_order[:count])
+    elif wave is None and sites is None:
+        fail("choose the sites: --wave W, --sites CODE,… or --count N (e.g. --wave pilot)")
+    else:
+        selected = select_sites(loaded, wave, sites)
+    started = time.monotonic()
+    with RichReporter() as reporter:
+        state = _guard(lambda: lab_ops.up(settings, loaded, selected, reporter))
+    console.print(
+        f"lab {settings.name!r} up: {len(state.hosts)} hosts ({len(selected)} sites and 2 hubs) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+    console.print(f"ssh config: {settings.ssh_config}   (tcd lab ssh HOST, tcd lab status)")
+
+
+@app.command()
+def down() -> None:
+    """Remove every namespace, mount, link and process the lab made (safe to run twice)."""
+    settings = _settings()
+    with RichReporter() as reporter:
+        report = _guard(lambda: lab_ops.down(settings, reporter))
+    console.print(
+        f"lab {settings.name!r} down: {report.processes} processes ended, {report.mounts} mounts "
+        f"and {report.namespaces} namespaces removed"
+    )
+
+
+@app.command()
+def status() -> None:
+    """List the lab's hosts and whether each answers on SSH. Exits 1 if any does not."""
+    settings = _settings()
+    hosts = _guard(lambda: lab_ops.status(settings))
+    table = Table(title=f"lab {settings.name!r}", title_justify="left")
+    for column in ("host", "site", "address", "running", "ssh"):
+        table.add_column(column)
+    for host in hosts:
+        table.add_row(
+            host.name,
+            str(host.site or "hub"),
+            host.address,
+            "yes" if host.running else "[red]stopped[/]",
+            "[green]ok[/]" if host.ssh else "[red]no answer[/]",
+        )
+    console.print(table)
+    if not all(h.ssh for h in hosts):
+        raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ssh(
+    host: HostArgument,
+    command: Annotated[
+        list[str] | None, typer.Argument(help="After --: a command to run instead of a shell.")
+    ] = None,
+) -> None:
+    """Open a shell on a lab host, or run one command: `tcd lab ssh HOST -- CMD` exits with
+    the command's status."""
+    settings = _settings()
+    state = _guard(lambda: lab_ops.load_state(settings))
+    _guard(lambda: state.host(host))
+    # like `kubectl exec`, the words after -- stay words (use `-- sh -c '…'` for a pipeline)
+    argv = lab_ops.ssh_argv(settings, host, [shlex.join(command)] if command else ())
+    if not command:
+        argv.insert(1, "-t")
+    os.execvp(argv[0], argv)
+
+
+@app.command()
+def stop(host: HostArgument) -> None:
+    """Power a lab host off, as a site going offline (its disk is kept)."""
+    settings = _settings()
+    _guard(lambda: lab_ops.stop_host(settings, host))
+    console.print(f"{host} stopped")
+
+
+@app.command()
+def start(host: HostArgument) -> None:
+    """Boot a stopped lab host again and wait until it answers on SSH."""
+    settings = _settings()
+    with RichReporter() as reporter:
+        _guard(lambda: lab_ops.start_host(settings, host, reporter))
+    console.print(f"{host} started")

@@ -1,0 +1,116 @@
+"""The lab's base image: Debian 12 with systemd, sshd, python3 and what the roles install.
+
+Built once with debootstrap and cached under the lab cache (default /var/cache/tcd-fleet); the
+cache key is a digest of the recipe (suite, packages, post-processing version), so the image is
+rebuilt exactly when the package list changes. Hosts never reach the internet: whatever a role
+installs must be in IMAGE_PACKAGES.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from tcd.lab.system import LabCommandError
+
+SUITE = "bookworm"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+RECIPE_VERSION = 1  # bump when _finish() changes what ends up in the tree
+IMAGE_PACKAGES = (
+    # what makes it a field-like host
+    "systemd",
+    "systemd-sysv",
+    "dbus",
+    "libpam-systemd",
+    "openssh-server",
+    "python3",
+    "sudo",
+    "iproute2",
+    "iputils-ping",
+    "procps",
+    "ca-certificates",
+    "tzdata",
+    "netcat-openbsd",
+    # what the roles install (base, vpn_spoke, vpn_hub)
+    "nftables",
+    "chrony",
+    "unattended-upgrades",
+    "wireguard-tools",
+    "wireguard-go",
+)
+
+
+def image_key(packages: tuple[str, ...] = IMAGE_PACKAGES) -> str:
+    recipe = {"suite": SUITE, "packages": sorted(packages), "recipe": RECIPE_VERSION}
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def image_root(cache_dir: Path, key: str | None = None) -> Path:
+    return cache_dir / "images" / (key or image_key()) / "rootfs"
+
+
+def ensure_image(
+    cache_dir: Path, rebuild: bool = False, progress: Callable[[str], None] = lambda line: None
+) -> Path:
+    """The cached image's root folder, built first if missing (or if `rebuild`)."""
+    key = image_key()
+    final = cache_dir / "images" / key
+    if final.is_dir() and not rebuild:
+        return final / "rootfs"
+    if shutil.which("debootstrap") is None:
+        raise LabCommandError("debootstrap is not installed (apt-get install debootstrap)")
+    building = cache_dir / "images" / f".build-{key}-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    mirror = os.environ.get("TCD_LAB_MIRROR", DEFAULT_MIRROR)
+    argv = [
+        "debootstrap",
+        "--variant=minbase",
+        f"--include={','.join(IMAGE_PACKAGES)}",
+        SUITE,
+        str(building / "rootfs"),
+        mirror,
+    ]
+    log = building / "debootstrap.log"
+    try:
+        with (
+            log.open("w") as handle,
+            subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            ) as proc,
+        ):
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                handle.write(line)
+                if line.startswith("I: "):
+                    progress(line[3:].strip())
+        if proc.returncode != 0:
+            tail = log.read_text(errors="replace").splitlines()[-5:]
+            raise LabCommandError(
+                f"debootstrap failed (exit {proc.returncode}): {' | '.join(tail)}"
+            )
+        _finish(building / "rootfs")
+        (building / "manifest.json").write_text(
+            json.dumps({"suite": SUITE, "packages": list(IMAGE_PACKAGES), "mirror": mirror})
+        )
+        if final.exists():
+            shutil.rmtree(final)
+        building.rename(final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return final / "rootfs"
+
+
+def _finish(root: Path) -> None:
+    """Make the tree a template: no identity of its own, nothing left from the chroot install."""
+    for key in (root / "etc" / "ssh").glob("ssh_host_*"):
+        key.unlink()  # every host gets its own, written by `lab up`
+    (root / "usr" / "sbin" / "policy-rc.d").unlink(missing_ok=True)
+    (root / "etc" / "machine-id").write_text("")
+    (root / "etc" / "hostname").write_text("localhost\n")
+    for deb in (root / "var" / "cache" / "apt" / "archives").glob("*.deb"):
+        deb.unlink()

@@ -1,0 +1,74 @@
+"""The lab's network: a WAN bridge in a namespace of its own, one namespace per host, and one
+for the controller. Nothing is created in the machine's own namespace."""
+
+from pathlib import Path
+
+import netaddr
+
+from tcd.lab.addressing import LAB_CONTROLLER, LAB_UNDERLAY
+from tcd.lab.settings import LabSettings
+from tcd.lab.system import ip_batch, run
+
+NETNS_DIR = Path("/run/netns")
+BRIDGE = "wan0"
+
+
+def create_wan(settings: LabSettings) -> None:
+    """The bridge, and the controller's namespace plugged into it."""
+    wan = settings.wan_netns
+    run(["ip", "netns", "add", wan])
+    ip_batch(
+        wan,
+        [
+            ["link", "set", "lo", "up"],
+            ["link", "add", BRIDGE, "type", "bridge"],
+            *_no_ipv6(BRIDGE),
+            ["link", "set", BRIDGE, "up"],
+        ],
+    )
+    create_namespaces(settings, [(settings.controller_netns, LAB_CONTROLLER)], port_prefix="c")
+
+
+def create_namespaces(
+    settings: LabSettings, members: list[tuple[str, netaddr.IPAddress]], port_prefix: str = "h"
+) -> None:
+    """A namespace per (name, address), its eth0 on the WAN bridge with that lab address."""
+    wan_side: list[list[str]] = []
+    for index, (netns, _) in enumerate(members):
+        run(["ip", "netns", "add", netns])
+        port = f"{port_prefix}{index}"
+        wan_side += [
+            ["link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", netns],
+            *_no_ipv6(port),
+            ["link", "set", port, "master", BRIDGE, "up"],
+        ]
+    ip_batch(settings.wan_netns, wan_side)
+    for netns, address in members:
+        ip_batch(
+            netns,
+            [
+                ["link", "set", "lo", "up"],
+                ["address", "add", f"{address}/{LAB_UNDERLAY.prefixlen}", "dev", "eth0"],
+                *_no_ipv6("eth0"),
+                ["link", "set", "eth0", "up"],
+            ],
+        )
+
+
+def _no_ipv6(link: str) -> list[list[str]]:
+    """No IPv6 link-local address: every lab address stays in 198.18.0.0/15."""
+    return [["link", "set", "dev", link, "addrgenmode", "none"]]
+
+
+def lab_namespaces(settings: LabSettings) -> list[str]:
+    """Every namespace of this lab that exists now (by name: works without a state file)."""
+    if not NETNS_DIR.is_dir():
+        return []
+    prefix = f"{settings.name}-"
+    return sorted(p.name for p in NETNS_DIR.iterdir() if p.name.startswith(prefix))
+
+
+def delete_namespaces(names: list[str]) -> None:
+    # deleting a namespace deletes its veth ends, and with them their peers and the bridge
+    for name in names:
+        run(["ip", "netns", "delete", name], check=False)

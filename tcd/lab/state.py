@@ -1,0 +1,51 @@
+"""What a lab made, written before each step so `down` can undo a half-finished `up`."""
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from tcd.render import write_atomically
+
+
+class LabHost(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: str  # "host" or "hub"
+    site: int | None = None
+    address: str  # on the lab WAN
+    netns: str
+    pid: int | None = None  # of systemd-nspawn, while running
+
+
+class LabState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    created: dt.datetime
+    image: str
+    inventory: str
+    selection: list[int]
+    ssh_user: str
+    inotify_instances_before: int | None = None
+    cgroups: list[str] = []  # the lab's cgroup folder in each hierarchy
+    address_map: dict[str, str] = {}  # field network or address -> lab one
+    hosts: list[LabHost] = []
+    ready: bool = False
+
+    def host(self, name: str) -> LabHost:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        known = ", ".join(h.name for h in self.hosts)
+        raise KeyError(f"no lab host {name!r} (the lab has: {known})")
+
+    def save(self, path: Path) -> None:
+        write_atomically(path, self.model_dump_json(indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> "LabState | None":
+        if not path.is_file():
+            return None
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
