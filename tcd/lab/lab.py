@@ -241,6 +241,21 @@ def ssh_check(settings: LabSettings, names: list[str], timeout: float = 20) -> d
         return dict(zip(names, pool.map(check, names), strict=True))
 
 
+def close_connections(settings: LabSettings, names: list[str]) -> None:
+    """End the shared ssh connections (ControlMaster) to these hosts, and their sessions."""
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(
+            pool.map(
+                lambda name: subprocess.run(
+                    ["ssh", "-F", str(settings.ssh_config), "-O", "exit", name],
+                    capture_output=True,
+                    check=False,
+                ),
+                names,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class HostStatus:
     name: str
