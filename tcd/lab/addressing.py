@@ -17,10 +17,9 @@ from tcd.model.province import PoolName, Province
 from tcd.model.site import Site
 
 LAB_RANGE = netaddr.IPNetwork("198.18.0.0/15")
-# The simulated WAN: management blocks, hub endpoints, the controller. Hosts see it as one /16.
+# The simulated WAN: management blocks, hub endpoints, the control node. Hosts see it as one /16.
 LAB_UNDERLAY = netaddr.IPNetwork("198.18.0.0/16")
 LAB_SPARE = netaddr.IPNetwork("198.18.254.0/24")  # field addresses outside every pool
-LAB_CONTROLLER = netaddr.IPAddress("198.18.255.254")
 # Everything that rides inside tunnels or behind gateways: site LANs, overlays, office networks.
 LAB_INNER = netaddr.IPNetwork("198.19.0.0/16")
 
@@ -75,12 +74,13 @@ def lab_map(province: Province) -> LabMap:
     inner = [pools[name].cidr for name in pools if name is not PoolName.MANAGEMENT]
     inner += [network for hub in province.hubs for network in hub.office_networks]
     networks = [(management, lab_management), *zip(inner, _pack(inner, LAB_INNER), strict=True)]
-    if lab_management.last >= LAB_SPARE.first:  # the spare block and the controller sit above
+    if lab_management.last >= LAB_SPARE.first:  # the spare block sits above
         raise LabAddressError(f"the management pool {management} is too large for the lab underlay")
     singles: dict[netaddr.IPAddress, netaddr.IPAddress] = {}
     spare = iter(LAB_SPARE.iter_hosts())
     strays = [hub.underlay_address for hub in province.hubs]
-    strays += [*province.services.ntp_servers, *province.services.dns_servers]
+    services = province.services
+    strays += [*services.ntp_servers, *services.dns_servers, *services.control_nodes]
     for address in strays:
         if address not in singles and not any(address in field for field, _ in networks):
             singles[address] = next(spare)
@@ -110,6 +110,7 @@ def lab_inventory(inventory: Inventory, lab_public_key: str) -> tuple[Inventory,
         update={
             "ntp_servers": [mapping.address(a) for a in province.services.ntp_servers],
             "dns_servers": [mapping.address(a) for a in province.services.dns_servers],
+            "control_nodes": [mapping.address(a) for a in province.services.control_nodes],
         }
     )
     admins = [admin.model_copy(update={"ssh_keys": [lab_public_key]}) for admin in province.admins]

@@ -91,7 +91,7 @@ def up(
     try:
         _raise_inotify_limit(settings, state)
         reporter.step("network")
-        create_wan(settings)
+        create_wan(settings, state.controller)
         create_namespaces(settings, [(h.netns, h.address) for h in state.hosts])
         reporter.step("host roots", total=len(state.hosts))
         layers = [build_common_layer(settings, image, user, login.public_openssh), image]
@@ -133,6 +133,7 @@ def _plan_lab(
         inventory=str(inventory.root.resolve()),
         selection=[site.code for site in sites],
         ssh_user=user,
+        controller=str(lab.province.services.control_nodes[0]),
         cgroups=[str(root) for root in lab_cgroup_roots(settings.name)],
         address_map={str(field): str(lab_net) for field, lab_net in mapping.networks}
         | {str(field): str(lab_address) for field, lab_address in mapping.singles.items()},

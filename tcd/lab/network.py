@@ -3,9 +3,7 @@ for the controller. Nothing is created in the machine's own namespace."""
 
 from pathlib import Path
 
-import netaddr
-
-from tcd.lab.addressing import LAB_CONTROLLER, LAB_UNDERLAY
+from tcd.lab.addressing import LAB_UNDERLAY
 from tcd.lab.settings import LabSettings
 from tcd.lab.system import ip_batch, run
 
@@ -13,8 +11,9 @@ NETNS_DIR = Path("/run/netns")
 BRIDGE = "wan0"
 
 
-def create_wan(settings: LabSettings) -> None:
-    """The bridge, and the controller's namespace plugged into it."""
+def create_wan(settings: LabSettings, controller: str) -> None:
+    """The bridge, and the controller's namespace plugged into it at the control node's
+    address (the one address sites accept SSH from, besides the hubs)."""
     wan = settings.wan_netns
     run(["ip", "netns", "add", wan])
     ip_batch(
@@ -26,11 +25,11 @@ def create_wan(settings: LabSettings) -> None:
             ["link", "set", BRIDGE, "up"],
         ],
     )
-    create_namespaces(settings, [(settings.controller_netns, LAB_CONTROLLER)], port_prefix="c")
+    create_namespaces(settings, [(settings.controller_netns, controller)], port_prefix="c")
 
 
 def create_namespaces(
-    settings: LabSettings, members: list[tuple[str, netaddr.IPAddress]], port_prefix: str = "h"
+    settings: LabSettings, members: list[tuple[str, str]], port_prefix: str = "h"
 ) -> None:
     """A namespace per (name, address), its eth0 on the WAN bridge with that lab address."""
     wan_side: list[list[str]] = []

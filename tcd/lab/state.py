@@ -28,6 +28,7 @@ class LabState(BaseModel):
     inventory: str
     selection: list[int]
     ssh_user: str
+    controller: str  # the lab address of the control node, in the controller's namespace
     inotify_instances_before: int | None = None
     cgroups: list[str] = []  # the lab's cgroup folder in each hierarchy
     address_map: dict[str, str] = {}  # field network or address -> lab one

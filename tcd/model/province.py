@@ -1,7 +1,7 @@
 """inventory/province.yml: the two hubs, the address pools, province-wide services, admins."""
 
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AnyHttpUrl, Field, model_validator
 
@@ -92,10 +92,26 @@ class AddressPlan(InputModel):
         return self
 
 
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class OfficeHours(InputModel):
+    """When reception rooms are in use: the kiosk's screen never blanks in these hours."""
+
+    days: Annotated[list[Weekday], Field(min_length=1)]
+    start: ClockTime
+    end: ClockTime
+
+
 class Services(InputModel):
     ntp_servers: Annotated[list[IPAddr], Field(min_length=1)]
     dns_servers: Annotated[list[IPAddr], Field(min_length=1)]
     reception_platform_url: AnyHttpUrl
+    control_nodes: Annotated[list[IPAddr], Field(min_length=1)] = Field(
+        description="where the IT team runs tcd: the only sources besides hubs allowed to SSH"
+    )
+    office_hours: OfficeHours
 
 
 class Admin(InputModel):
