@@ -1,10 +1,20 @@
 """Entry point of the `tcd` console script."""
 
+import sys
+
+if sys.argv[1:2] == ["rollout"]:
+    # pyinfra talks to many hosts at once through gevent; like pyinfra's own CLI, patch
+    # before anything opens sockets or threads (only for the command that needs it)
+    from gevent import monkey
+
+    monkey.patch_all()
+
 import typer
 
 from tcd import __version__
 from tcd.cli import inventory_cmd, lab_cmd
 from tcd.cli.plan_cmd import plan
+from tcd.cli.rollout_cmd import rollout_command
 
 app = typer.Typer(
     name="tcd",
@@ -16,6 +26,7 @@ app = typer.Typer(
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
 app.command()(plan)
+app.command(name="rollout")(rollout_command)
 
 
 def _version(value: bool) -> None:

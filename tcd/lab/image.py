@@ -13,14 +13,19 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
+from roles.base import defaults as base
+from roles.reception_pc import defaults as reception_pc
+from roles.vpn_hub import defaults as vpn_hub
+from roles.vpn_spoke import defaults as vpn_spoke
 from tcd.lab.system import LabCommandError
 
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-RECIPE_VERSION = 2  # bump when _finish() changes what ends up in the tree
-IMAGE_PACKAGES = (
-    # what makes it a field-like host
+RECIPE_VERSION = 3  # bump when _finish() changes what ends up in the tree
+HOST_PACKAGES = (
+    # what makes it a field-like host, as the IT team installs a PC before handing it over
     "systemd",
     "systemd-sysv",
     "dbus",
@@ -34,13 +39,12 @@ IMAGE_PACKAGES = (
     "ca-certificates",
     "tzdata",
     "netcat-openbsd",
-    # what the roles install (base, vpn_spoke, vpn_hub)
-    "nftables",
-    "chrony",
-    "unattended-upgrades",
-    "wireguard-tools",
-    "wireguard-go",
 )
+# Hosts have no internet: what the roles install is in the image already.
+ROLE_PACKAGES = tuple(
+    dict.fromkeys([*base.PACKAGES, *reception_pc.PACKAGES, *vpn_spoke.PACKAGES, *vpn_hub.PACKAGES])
+)
+IMAGE_PACKAGES = tuple(dict.fromkeys(HOST_PACKAGES + ROLE_PACKAGES))
 
 
 def image_key(packages: tuple[str, ...] = IMAGE_PACKAGES) -> str:
@@ -66,32 +70,29 @@ def ensure_image(
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     mirror = os.environ.get("TCD_LAB_MIRROR", DEFAULT_MIRROR)
-    argv = [
-        "debootstrap",
-        "--variant=minbase",
-        f"--include={','.join(IMAGE_PACKAGES)}",
-        SUITE,
-        str(building / "rootfs"),
-        mirror,
+    # debootstrap resolves only simple package sets: the host's packages go in with it, the
+    # roles' (a browser and its desktop libraries among them) with apt inside the new tree
+    rootfs = building / "rootfs"
+    steps = [
+        [
+            "debootstrap",
+            "--variant=minbase",
+            f"--include={','.join(HOST_PACKAGES)}",
+            SUITE,
+            str(rootfs),
+            mirror,
+        ],
+        [
+            *("systemd-nspawn", "--quiet", "--register=no", "--keep-unit", f"--directory={rootfs}"),
+            *("--setenv=DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "--yes"),
+            *("--no-install-recommends", *ROLE_PACKAGES),
+        ],
     ]
-    log = building / "debootstrap.log"
+    log = cache_dir / "images" / "build.log"  # outside the build folder: kept on failure
     try:
-        with (
-            log.open("w") as handle,
-            subprocess.Popen(
-                argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            ) as proc,
-        ):
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                handle.write(line)
-                if line.startswith("I: "):
-                    progress(line[3:].strip())
-        if proc.returncode != 0:
-            tail = log.read_text(errors="replace").splitlines()[-5:]
-            raise LabCommandError(
-                f"debootstrap failed (exit {proc.returncode}): {' | '.join(tail)}"
-            )
+        with log.open("w") as handle:
+            for argv in steps:
+                _run_logged(argv, handle, progress)
         _finish(building / "rootfs")
         (building / "manifest.json").write_text(
             json.dumps({"suite": SUITE, "packages": list(IMAGE_PACKAGES), "mirror": mirror})
@@ -112,6 +113,25 @@ def _prune(keep: Path) -> None:
     for other in keep.parent.iterdir():
         if other != keep and not other.name.startswith(".") and f"{other}/rootfs" not in mounts:
             shutil.rmtree(other, ignore_errors=True)
+
+
+def _run_logged(argv: list[str], log: IO[str], progress: Callable[[str], None]) -> None:
+    log.write(f"$ {' '.join(argv)}\n")
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:
+            log.write(line)
+            lines = [*lines[-4:], line.strip()]
+            if line.startswith(("I: ", "Get:", "Setting up", "Unpacking")):
+                progress(line.removeprefix("I: ").strip())
+    if proc.returncode != 0:
+        raise LabCommandError(
+            f"{argv[0]} failed (exit {proc.returncode}; build.log in the image cache): "
+            + " | ".join(lines)
+        )
 
 
 def _finish(root: Path) -> None:

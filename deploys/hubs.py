@@ -1,0 +1,11 @@
+"""Deploy both hubs (group `hubs`) with their peers, with the plain pyinfra CLI:
+
+pyinfra -y --limit hubs --sudo deploys/inventory.py deploys/hubs.py
+"""
+
+from pyinfra import host
+
+from roles.site import hub
+
+if "hubs" in host.groups:
+    hub()

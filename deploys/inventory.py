@@ -1,0 +1,48 @@
+"""pyinfra inventory of the fleet, for the plain `pyinfra` CLI (tcd rollout builds the same).
+
+    TCD_WAVE=pilot pyinfra deploys/inventory.py deploys/site.py          # the field
+    TCD_LAB=1 TCD_WAVE=pilot pyinfra deploys/inventory.py deploys/site.py  # the lab
+
+Selection: TCD_WAVE=<wave> or TCD_SITES=<code,code>; every site when neither is set. Groups:
+`sites` (hosts of the selected sites), `hubs`, and the role/wave/site/district groups of the
+Ansible export. WireGuard public keys come from the registry `tcd rollout` keeps.
+"""
+
+import os
+
+from tcd.exports.hosts import fleet_records
+from tcd.lab.settings import LabSettings
+from tcd.loading import load_inventory
+from tcd.paths import DEFAULT_INVENTORY
+from tcd.planning import plan_addresses
+from tcd.planning.hostdata import host_data
+from tcd.rollout.target import field_target, lab_target
+
+_loaded = load_inventory(os.environ.get("TCD_INVENTORY", DEFAULT_INVENTORY))
+_target = (
+    lab_target(_loaded, LabSettings.from_env())
+    if os.environ.get("TCD_LAB")
+    else field_target(_loaded)
+)
+_inventory = _target.inventory
+_codes = (
+    [int(c) for c in os.environ["TCD_SITES"].split(",")] if os.environ.get("TCD_SITES") else None
+)
+_selected = _inventory.select(wave=os.environ.get("TCD_WAVE"), codes=_codes)
+_plan = plan_addresses(_inventory)
+_data = host_data(
+    _inventory, _plan, _inventory.sites.values(), _target.load_keys(), _target.apt_update
+)
+
+
+def _host(record):  # (name, data) as pyinfra's inventory files expect
+    data = {k: v for k, v in record.variables.items() if k != "ansible_host"}
+    data.update(_data[record.name], ssh_hostname=record.address, **_target.connection)
+    if _target.connection:
+        data["ssh_hostname"] = record.name  # resolved by the lab's ssh_config
+    return record.name, data
+
+
+_records = [r for r in fleet_records(_plan, _selected) if r.kind != "camera"]
+sites = [_host(r) for r in _records if r.kind == "host"]
+hubs = [_host(r) for r in _records if r.kind == "hub"]

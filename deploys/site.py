@@ -1,0 +1,11 @@
+"""Deploy the hosts of the selected sites (group `sites`), with the plain pyinfra CLI:
+
+TCD_WAVE=pilot pyinfra -y --limit sites --sudo deploys/inventory.py deploys/site.py
+"""
+
+from pyinfra import host
+
+from roles.site import site
+
+if "sites" in host.groups:
+    site()

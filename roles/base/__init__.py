@@ -1,0 +1,178 @@
+"""roles/base: every managed host — identity, time, admins, sshd, firewall, updates, logs.
+
+Reads host.data.tcd_base (built by tcd.planning.hostdata); policy choices are in defaults.py.
+"""
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.facts.server import Command, Users
+from pyinfra.operations import apt, files, server, systemd
+
+from roles.base import defaults
+from roles.common.files import template
+
+
+@deploy("Base")
+def base() -> None:
+    data = host.data.tcd_base
+    apt.packages(
+        name="Base packages",
+        packages=defaults.PACKAGES,
+        update=data["apt_update"],
+        cache_time=86400,
+    )
+    server.hostname(name="Hostname", hostname=data["hostname"])
+    server.timezone(name="Timezone", timezone=data["timezone"])
+    _time(data)
+    _admins(data)
+    _sshd(data)
+    _firewall(data)
+    _updates()
+    _journal()
+    _routes(data)
+
+
+def _time(data: dict) -> None:
+    conf = template(
+        "etc/chrony/chrony.conf.j2",
+        "/etc/chrony/chrony.conf",
+        servers=data["ntp_servers"],
+        serve_to=data["ntp_serve_to"],
+    )
+    # a container (a lab host) may not set the clock; chronyd then only measures and serves
+    virt = host.get_fact(Command, "systemd-detect-virt --container || true") or "none"
+    dropin = "/etc/systemd/system/chrony.service.d/10-tcd-container.conf"
+    if virt != "none":
+        unit = template(f"{dropin[1:]}.j2", dropin, virt=virt)
+    else:
+        unit = files.file(name="chrony sets the clock", path=dropin, present=False)
+    systemd.daemon_reload(name="systemd reloaded (chrony)", _if=unit.did_change)
+    systemd.service(name="chrony running", service="chrony", running=True, enabled=True)
+    systemd.service(
+        name="chrony restarted",
+        service="chrony",
+        restarted=True,
+        _if=lambda: conf.did_change() or unit.did_change(),
+    )
+
+
+def _admins(data: dict) -> None:
+    group = data["admin_group"]
+    server.group(name=f"Group {group}", group=group)
+    declared = set()
+    for admin in data["admins"]:
+        declared.add(admin["username"])
+        server.user(
+            name=f"Admin {admin['username']}",
+            user=admin["username"],
+            home=f"/home/{admin['username']}",
+            shell="/bin/bash",
+            groups=[group],
+            append=True,
+            public_keys=admin["keys"],
+            delete_keys=True,
+        )
+    # someone added to the admin group by hand is taken out of it (TCD-ACC-002)
+    for user, info in (host.get_fact(Users) or {}).items():
+        if group in info.get("groups", []) and user not in declared:
+            server.shell(
+                name=f"Remove {user} from {group}", commands=[f"gpasswd -d {user} {group}"]
+            )
+    template("etc/sudo.conf.j2", "/etc/sudo.conf")
+    template(
+        "etc/sudoers.d/tcd-admins.j2", "/etc/sudoers.d/tcd-admins", mode="440", admin_group=group
+    )
+    files.file(name="No hand-over sudo rule", path=defaults.HANDOVER_SUDOERS, present=False)
+
+
+def _sshd(data: dict) -> None:
+    conf = template(
+        "etc/ssh/sshd_config.d/10-tcd.conf.j2",
+        "/etc/ssh/sshd_config.d/10-tcd.conf",
+        mode="600",
+        admin_group=data["admin_group"],
+        ciphers=defaults.SSH_CIPHERS,
+        macs=defaults.SSH_MACS,
+        kex=defaults.SSH_KEX,
+        max_auth_tries=defaults.SSH_MAX_AUTH_TRIES,
+    )
+    # a config sshd refuses must fail the deploy here, before a reload could lock us out
+    server.shell(name="sshd config is valid", commands=["sshd -t"], _if=conf.did_change)
+    systemd.service(name="sshd reloaded", service="ssh", reloaded=True, _if=conf.did_change)
+
+
+def _firewall(data: dict) -> None:
+    conf = template(
+        "etc/nftables.conf.j2",
+        "/etc/nftables.conf",
+        mode="755",
+        hostname=data["hostname"],
+        input=data["firewall_input"],
+        forward=data["firewall_forward"],
+        masquerade=data["masquerade"],
+    )
+    server.shell(
+        name="nftables ruleset is valid",
+        commands=["nft -c -f /etc/nftables.conf"],
+        _if=conf.did_change,
+    )
+    systemd.service(name="nftables enabled", service="nftables", running=True, enabled=True)
+    systemd.service(
+        name="nftables reloaded", service="nftables", restarted=True, _if=conf.did_change
+    )
+    if data["forwarding"]:
+        sysctl = template(
+            "etc/sysctl.d/60-tcd-forwarding.conf.j2", "/etc/sysctl.d/60-tcd-forwarding.conf"
+        )
+        server.shell(
+            name="Forwarding on",
+            commands=["sysctl -q -p /etc/sysctl.d/60-tcd-forwarding.conf"],
+            _if=sysctl.did_change,
+        )
+
+
+def _routes(data: dict) -> None:
+    """A host behind its site's gateway reaches the offices through it (a boot-time unit, so
+    it holds whatever manages the rest of the network; a no-op unit elsewhere)."""
+    unit = template(
+        "etc/systemd/system/tcd-office-routes.service.j2",
+        "/etc/systemd/system/tcd-office-routes.service",
+        routes=data["routes"],
+    )
+    systemd.daemon_reload(name="systemd reloaded (routes)", _if=unit.did_change)
+    systemd.service(
+        name="Office routes", service="tcd-office-routes.service", running=True, enabled=True
+    )
+    systemd.service(
+        name="Office routes applied",
+        service="tcd-office-routes.service",
+        restarted=True,
+        _if=unit.did_change,
+    )
+
+
+def _updates() -> None:
+    template("etc/apt/apt.conf.d/20auto-upgrades.j2", "/etc/apt/apt.conf.d/20auto-upgrades")
+    template(
+        "etc/apt/apt.conf.d/52tcd-unattended-upgrades.j2",
+        "/etc/apt/apt.conf.d/52tcd-unattended-upgrades",
+    )
+    systemd.service(
+        name="apt-daily-upgrade timer",
+        service="apt-daily-upgrade.timer",
+        running=True,
+        enabled=True,
+    )
+
+
+def _journal() -> None:
+    conf = template(
+        "etc/systemd/journald.conf.d/10-tcd.conf.j2",
+        "/etc/systemd/journald.conf.d/10-tcd.conf",
+        retention=defaults.JOURNAL_RETENTION,
+        max_use=defaults.JOURNAL_MAX_USE,
+        keep_free=defaults.JOURNAL_KEEP_FREE,
+    )
+    systemd.service(
+        name="journald restarted", service="systemd-journald", restarted=True, _if=conf.did_change
+    )

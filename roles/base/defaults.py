@@ -1,0 +1,25 @@
+"""Defaults of roles/base, all in one place. Values that differ per host come from host data
+(tcd.planning.hostdata); these are the project's policy choices."""
+
+# Packages every managed host needs (all present in the lab image).
+# netbase: /etc/protocols and /etc/services, which nftables rulesets name protocols by.
+PACKAGES = ["openssh-server", "sudo", "nftables", "chrony", "unattended-upgrades", "netbase"]
+
+# OpenSSH algorithms (TCD-SSH-004): AEAD ciphers, encrypt-then-MAC, curve25519 / PQ hybrid.
+# pyinfra's SSH library (paramiko) speaks aes-gcm and curve25519-sha256@libssh.org.
+SSH_CIPHERS = ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"]
+SSH_MACS = ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com"]
+SSH_KEX = [
+    "sntrup761x25519-sha512@openssh.com",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+]
+SSH_MAX_AUTH_TRIES = 3
+
+# journald (TCD-LOG-001): keep at least 3 months; a year is kept if the disk allows.
+JOURNAL_RETENTION = "1year"
+JOURNAL_MAX_USE = "4G"
+JOURNAL_KEEP_FREE = "2G"
+
+# The sudo rule a PC is handed over with (lab and field install); replaced by the admin group's.
+HANDOVER_SUDOERS = "/etc/sudoers.d/tcd-bootstrap"

@@ -1,0 +1,1 @@
+"""Helpers the roles share: rendering templates onto hosts, WireGuard facts and operations."""

@@ -1,0 +1,46 @@
+"""WireGuard on the host: keys are born there and only public keys are ever read back."""
+
+from pyinfra import host
+from pyinfra.api import FactBase, operation
+from pyinfra.facts.files import File
+
+
+class WireGuardPublicKey(FactBase):
+    """The public key of the private key file at `path`, or None if there is no key yet."""
+
+    def command(self, path: str) -> str:
+        return f"if [ -f {path} ]; then wg pubkey < {path}; fi"
+
+    def requires_command(self, path: str) -> str:
+        return "wg"
+
+    def process(self, output: list[str]) -> str | None:
+        return output[0].strip() if output and output[0].strip() else None
+
+
+class WireGuardPeers(FactBase):
+    """`wg show IFACE dump` as {peer public key: [allowed ips]}; {} if the interface is down."""
+
+    def command(self, interface: str) -> str:
+        return f"wg show {interface} dump 2>/dev/null || true"
+
+    def requires_command(self, interface: str) -> str:
+        return "wg"
+
+    def process(self, output: list[str]) -> dict[str, list[str]]:
+        peers: dict[str, list[str]] = {}
+        # first line is the interface itself; peer lines have 8 tab-separated fields
+        for line in output[1:]:
+            fields = line.split("\t")
+            if len(fields) == 8:
+                peers[fields[0]] = [] if fields[3] == "(none)" else fields[3].split(",")
+        return peers
+
+
+@operation()
+def private_key(path: str):
+    """Generate a private key at `path` (mode 0600) if there is none; never read it back."""
+    if host.get_fact(File, path=path):
+        host.noop(f"{path} exists")
+        return
+    yield f"umask 077 && wg genkey > {path}.tmp && mv {path}.tmp {path}"

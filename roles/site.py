@@ -1,0 +1,31 @@
+"""The deploys `tcd rollout` and deploys/*.py run, composed from the roles by host data."""
+
+from pyinfra import host
+from pyinfra.api import deploy
+
+from roles.base import base
+from roles.reception_pc import reception_pc
+from roles.vpn_hub import vpn_hub, vpn_hub_keys
+from roles.vpn_spoke import vpn_spoke
+
+
+@deploy("Site host")
+def site() -> None:
+    """A site's host: base, plus the reception PC and/or VPN gateway roles it carries."""
+    roles = host.data.tcd_roles
+    base()
+    if "reception_pc" in roles:
+        reception_pc()
+    if "vpn_spoke" in roles:
+        vpn_spoke()
+
+
+@deploy("Hub keys")
+def hub_keys() -> None:
+    vpn_hub_keys()
+
+
+@deploy("Hub")
+def hub() -> None:
+    base()
+    vpn_hub()

@@ -1,0 +1,44 @@
+"""roles/vpn_hub: one WireGuard interface, one peer per deployed site. Forwarding between
+sites and offices (never site to site) is the hub's nftables forward chain (roles/base)."""
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.operations import apt, files, systemd
+
+from roles.common import wireguard
+from roles.common.files import template
+from roles.vpn_hub import defaults
+
+
+def key_path(interface: str) -> str:
+    return f"{defaults.KEY_DIR}/{interface}.key"
+
+
+@deploy("VPN hub keys")
+def vpn_hub_keys() -> None:
+    """The hub's private key, first: sites need the hub's public key for their peer entry."""
+    apt.packages(
+        name="WireGuard", packages=defaults.PACKAGES, update=host.data.tcd_base["apt_update"]
+    )
+    files.directory(name=defaults.KEY_DIR, path=defaults.KEY_DIR, mode="700")
+    interface = host.data.tcd_hub["interface"]
+    wireguard.private_key(name=f"{interface} private key", path=key_path(interface))
+
+
+@deploy("VPN hub")
+def vpn_hub() -> None:
+    hub = host.data.tcd_hub
+    interface = hub["interface"]
+    vpn_hub_keys()
+    conf = template(
+        "etc/wireguard/wg-sites.conf.j2",
+        f"{defaults.KEY_DIR}/{interface}.conf",
+        mode="600",
+        hub=hub,
+        key_path=key_path(interface),
+    )
+    unit = f"wg-quick@{interface}"
+    systemd.service(name=f"{interface} up", service=unit, running=True, enabled=True)
+    systemd.service(
+        name=f"{interface} restarted", service=unit, restarted=True, _if=conf.did_change
+    )

@@ -1,0 +1,95 @@
+"""`tcd rollout`: deploy the selected sites, then both hubs."""
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tcd.cli.common import (
+    DEFAULT,
+    InventoryOption,
+    SitesOption,
+    console,
+    fail,
+    load_planned,
+    select_sites,
+)
+from tcd.cli.progress import RichReporter
+from tcd.lab.lab import LabError
+from tcd.lab.settings import LabSettings
+from tcd.rollout.engine import RolloutError, RolloutResult, rollout
+from tcd.rollout.target import Target, field_target, lab_target
+
+STATUS_STYLE = {"changed": "yellow", "unchanged": "green", "failed": "red", "would change": "cyan"}
+
+
+class _Reporter:
+    def __init__(self, progress: RichReporter) -> None:
+        self.progress = progress
+
+    def phase(self, description: str, total: int) -> None:
+        self.progress.step(description, total=total)
+
+    def advance(self) -> None:
+        self.progress.advance()
+
+
+def rollout_command(
+    wave: Annotated[str | None, typer.Argument(help="A wave of waves.yml, e.g. pilot.")] = None,
+    sites: SitesOption = None,
+    lab: Annotated[
+        bool, typer.Option("--lab", help="Deploy to the lab instead of the field.")
+    ] = False,
+    dry: Annotated[
+        bool, typer.Option("--dry", help="Show what would change; change nothing.")
+    ] = False,
+    parallel: Annotated[int, typer.Option(help="Hosts deployed at once.", min=1)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    inventory: InventoryOption = DEFAULT,
+) -> None:
+    """Deploy the sites of WAVE (or --sites), then update both hubs.
+
+    Exits 0 when every site and hub succeeded, 1 if any failed, 2 on bad usage."""
+    if (wave is None) == (sites is None):
+        fail("give a WAVE or --sites CODE,… (one of them)")
+    loaded, _ = load_planned(inventory)
+    selected = select_sites(loaded, wave, sites)
+    try:
+        target: Target = lab_target(loaded, LabSettings.from_env()) if lab else field_target(loaded)
+        with RichReporter() as progress:
+            result = rollout(
+                target, selected, dry=dry, parallel=parallel, reporter=_Reporter(progress)
+            )
+    except (RolloutError, LabError) as exc:
+        fail(str(exc), code=1)
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        console.print(_table(result))
+        verb = "would change" if dry else "changed"
+        console.print(
+            f"{result.changed} operations {verb} on {result.target}" + (" (dry run)" if dry else "")
+        )
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _table(result: RolloutResult) -> Table:
+    table = Table(title=f"rollout to {result.target}", title_justify="left")
+    for column in ("site", "unit / hub", "status", "ops changed", "details"):
+        table.add_column(column)
+    for row in [*result.sites, *result.hubs]:
+        errors = [f"{h.name}: {e}" for h in row.hosts for e in h.errors]
+        detail = "; ".join(errors) if errors else ""
+        if not errors and result.dry and row.changed:
+            detail = "; ".join(f"{h.name}: {', '.join(h.changes)}" for h in row.hosts if h.changes)
+        style = STATUS_STYLE[row.status]
+        table.add_row(
+            str(row.code) if row.code else "hub",
+            row.name,
+            f"[{style}]{row.status}[/]",
+            str(row.changed),
+            detail,
+        )
+    return table

@@ -1,0 +1,1 @@
+"""`tcd rollout`: deploy sites, then both hubs, through pyinfra's Python API."""

@@ -1,0 +1,344 @@
+"""The rollout, in three pyinfra runs:
+
+1. hubs: make sure each hub has its WireGuard key, read its public key (sites need it);
+2. sites: base, reception PC, VPN spoke on every host of the selected sites; read the spokes'
+   public keys back (the private keys never leave the hosts);
+3. hubs: base and the hub role, with one peer per deployed site.
+
+Each host's result is kept (operations changed, errors); a host that cannot be reached or
+fails does not stop the others. With `dry`, operations are only prepared: what would change is
+reported and nothing is executed.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pyinfra.api import BaseStateCallback, Config, State
+from pyinfra.api.connect import connect_all, disconnect_all
+from pyinfra.api.deploy import add_deploy
+from pyinfra.api.exceptions import PyinfraError
+from pyinfra.api.facts import get_facts
+from pyinfra.api.operations import run_ops
+from pyinfra.api.state import StateStage
+
+from roles import site as deploys
+from roles.common.wireguard import WireGuardPeers, WireGuardPublicKey
+from roles.vpn_hub import key_path as hub_key_path
+from roles.vpn_spoke import key_path as spoke_key_path
+from tcd.exports.hosts import HostRecord, fleet_records
+from tcd.exports.pyinfra_inventory import pyinfra_inventory
+from tcd.model.province import Office
+from tcd.model.site import Site
+from tcd.planning import plan_addresses
+from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE, PublicKeys, host_data
+from tcd.rollout.target import Target
+
+Status = Literal["changed", "unchanged", "failed", "would change"]
+
+
+class RolloutError(RuntimeError):
+    pass
+
+
+class Reporter:
+    """What the engine tells the display; the CLI draws it, tests ignore it."""
+
+    def phase(self, description: str, total: int) -> None: ...
+    def advance(self) -> None: ...
+
+
+@dataclass
+class HostResult:
+    name: str
+    changes: list[str] = field(default_factory=list)  # names of operations that changed
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+@dataclass
+class SiteResult:
+    code: int | None  # None for a hub
+    name: str
+    hosts: list[HostResult]
+    dry: bool
+
+    @property
+    def status(self) -> Status:
+        if any(h.failed for h in self.hosts):
+            return "failed"
+        if any(h.changes for h in self.hosts):
+            return "would change" if self.dry else "changed"
+        return "unchanged"
+
+    @property
+    def changed(self) -> int:
+        return sum(len(h.changes) for h in self.hosts)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "site": self.code,
+            "name": self.name,
+            "status": self.status,
+            "operations_changed": self.changed,
+            "errors": [f"{h.name}: {e}" for h in self.hosts for e in h.errors],
+            "hosts": {h.name: {"changes": h.changes, "errors": h.errors} for h in self.hosts},
+        }
+
+
+@dataclass
+class RolloutResult:
+    target: str
+    dry: bool
+    sites: list[SiteResult]
+    hubs: list[SiteResult]
+
+    @property
+    def failed(self) -> bool:
+        return any(s.status == "failed" for s in [*self.sites, *self.hubs])
+
+    @property
+    def changed(self) -> int:
+        return sum(s.changed for s in [*self.sites, *self.hubs])
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "dry": self.dry,
+            "operations_changed": self.changed,
+            "sites": [s.as_json() for s in self.sites],
+            "hubs": [h.as_json() for h in self.hubs],
+        }
+
+
+def rollout(
+    target: Target,
+    sites: list[Site],
+    *,
+    dry: bool = False,
+    parallel: int = 10,
+    reporter: Reporter | None = None,
+) -> RolloutResult:
+    reporter = reporter or Reporter()
+    inventory = target.inventory
+    plan = plan_addresses(inventory)
+    lab_sites = [inventory.sites[s.code] for s in sites]
+    records = [r for r in fleet_records(plan, lab_sites) if r.kind != "camera"]
+    missing = sorted(
+        r.name for r in records if target.hosts is not None and r.name not in target.hosts
+    )
+    if missing:
+        raise RolloutError(
+            f"not in {target.name}: {', '.join(missing)} (bring them up with tcd lab up)"
+        )
+    site_records = [r for r in records if r.kind == "host"]
+    hub_records = [r for r in records if r.kind == "hub"]
+    keys = target.load_keys()
+
+    def data(keys: PublicKeys) -> dict[str, dict[str, Any]]:
+        return host_data(
+            inventory, plan, inventory.sites.values(), keys, apt_update=target.apt_update
+        )
+
+    # 1. hub keys
+    phase = _Phase(
+        target=target,
+        records=hub_records,
+        data=data(keys),
+        parallel=parallel,
+        dry=dry,
+        reporter=reporter,
+        title="hubs: keys",
+    )
+    hub_results = phase.run(deploys.hub_keys)
+    for office, key in phase.read(WireGuardPublicKey, path=hub_key_path(HUB_INTERFACE)).items():
+        keys.hubs[office_of(plan, office)] = key
+    # sites deployed by earlier rollouts keep their peers: the hubs know their keys
+    known = _known_peers(phase, plan)
+    phase.close()
+    for name, offices in known.items():
+        keys.spokes.setdefault(name, {}).update(offices)
+
+    # 2. sites
+    phase = _Phase(
+        target=target,
+        records=site_records,
+        data=data(keys),
+        parallel=parallel,
+        dry=dry,
+        reporter=reporter,
+        title="sites",
+    )
+    results = phase.run(deploys.site)
+    gateways = [
+        p.gateway.name for code in (s.code for s in sites) if (p := plan.sites[code]).gateway
+    ]
+    for office, interface in SPOKE_INTERFACE.items():
+        read = phase.read(WireGuardPublicKey, path=spoke_key_path(interface), only=gateways)
+        for name, key in read.items():
+            keys.spokes.setdefault(name, {})[office] = key
+    phase.close()
+    if not dry:
+        target.save_keys(keys)
+
+    # 3. hubs with their peers
+    phase = _Phase(
+        target=target,
+        records=hub_records,
+        data=data(keys),
+        parallel=parallel,
+        dry=dry,
+        reporter=reporter,
+        title="hubs",
+    )
+    for name, result in phase.run(deploys.hub).items():
+        hub_results[name].changes += result.changes
+        hub_results[name].errors += result.errors
+    phase.close()
+
+    by_site: dict[int, list[HostResult]] = defaultdict(list)
+    for record in site_records:
+        by_site[record.variables["tcd_site_code"]].append(results[record.name])
+    return RolloutResult(
+        target=target.name,
+        dry=dry,
+        sites=[SiteResult(s.code, s.name, by_site[s.code], dry) for s in sites],
+        hubs=[SiteResult(None, r.name, [hub_results[r.name]], dry) for r in hub_records],
+    )
+
+
+def office_of(plan: Any, hub_name: str) -> Office:
+    return next(h.office for h in plan.hubs.values() if h.name == hub_name)
+
+
+def _known_peers(phase: "_Phase", plan: Any) -> dict[str, dict[Office, str]]:
+    """Gateway name -> office -> public key, from the peers each hub has now."""
+    by_overlay = {
+        (office, str(address)): site_plan.gateway.name
+        for site_plan in plan.sites.values()
+        if site_plan.gateway
+        for office, address in site_plan.overlay.items()
+    }
+    known: dict[str, dict[Office, str]] = defaultdict(dict)
+    for hub_name, peers in phase.read(WireGuardPeers, interface=HUB_INTERFACE).items():
+        office = office_of(plan, hub_name)
+        for public_key, allowed in (peers or {}).items():
+            for network in allowed:
+                name = by_overlay.get((office, network.split("/")[0]))
+                if name:
+                    known[name][office] = public_key
+    return known
+
+
+class _Progress(BaseStateCallback):
+    def __init__(self, reporter: Reporter, errors: Callable[[str, str], None]) -> None:
+        """`errors` receives what happens outside operations (a host that cannot be reached);
+        failed operations are read from their results after the run."""
+        self.reporter = reporter
+        self.errors = errors
+
+    def operation_host_success(
+        self, state: State, host: Any, op_hash: Any, retry_count: int = 0
+    ) -> None:
+        self.reporter.advance()
+
+    def operation_host_error(
+        self, state: State, host: Any, op_hash: Any, retry_count: int = 0, max_retries: int = 0
+    ) -> None:
+        self.reporter.advance()
+
+    def host_connect_error(self, state: State, host: Any, error: Any) -> None:
+        self.errors(host.name, f"unreachable: {error}")
+
+
+class _Phase:
+    """One pyinfra State over some hosts: connect, prepare a deploy, run it, read facts."""
+
+    def __init__(
+        self,
+        *,
+        target: Target,
+        records: list[HostRecord],
+        data: dict[str, dict[str, Any]],
+        parallel: int,
+        dry: bool,
+        reporter: Reporter,
+        title: str,
+    ) -> None:
+        self.dry = dry
+        self.reporter = reporter
+        self.title = title
+        self.results = {r.name: HostResult(r.name) for r in records}
+        override = {}
+        for record in records:
+            override[record.name] = {**data[record.name], **target.connection}
+            if target.connection:
+                override[record.name]["ssh_hostname"] = record.name
+        self.state = State(
+            inventory=pyinfra_inventory(records, override=override),
+            config=Config(SUDO=True, PARALLEL=parallel, FAIL_PERCENT=None),
+        )
+        self.state.add_callback_handler(_Progress(reporter, self._error))
+        self.state.set_stage(StateStage.Connect)
+        connect_all(self.state)
+
+    def _error(self, host: str, message: str) -> None:
+        self.results[host].errors.append(message)
+
+    def run(self, deploy: Callable[[], Any]) -> dict[str, HostResult]:
+        state = self.state
+        if not state.inventory.get_active_hosts():
+            return self.results
+        state.set_stage(StateStage.Prepare)
+        add_deploy(state, deploy)
+        ops = sum(len(state.ops[h]) for h in state.inventory.iter_activated_hosts())
+        self.reporter.phase(self.title, ops)
+        if not self.dry:
+            state.set_stage(StateStage.Execute)
+            try:
+                run_ops(state)
+            except PyinfraError as exc:  # every host failed: each already has its reason
+                logging.getLogger(__name__).debug("pyinfra: %s", exc)
+        for host in state.inventory.iter_activated_hosts():
+            for op_hash in state.get_op_order():
+                if op_hash not in state.ops[host]:
+                    continue
+                op_meta = state.ops[host][op_hash].operation_meta
+                name = ", ".join(sorted(state.get_op_meta(op_hash).names))
+                if self.dry:
+                    changed = bool(op_meta._maybe_is_change)
+                else:
+                    changed = (
+                        op_meta.is_complete() and op_meta.did_succeed() and op_meta.did_change()
+                    )
+                if changed:
+                    self.results[host.name].changes.append(name)
+                if op_meta.is_complete() and not op_meta.did_succeed():
+                    # the last line a failing command printed is usually the reason
+                    said = [x for x in op_meta.stderr_lines + op_meta.stdout_lines if x.strip()]
+                    reason = f": {said[-1].strip()}" if said else ""
+                    self.results[host.name].errors.append(f"{name} failed{reason}")
+        for host in state.failed_hosts:
+            if not self.results[host.name].errors:
+                self.results[host.name].errors.append("failed")
+        return self.results
+
+    def read(self, fact: type, only: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """A fact from every reachable host (in `only`, if given), freshly read."""
+        state = self.state
+        if state.current_stage < StateStage.Prepare:
+            state.set_stage(StateStage.Prepare)
+        values = get_facts(state, fact, kwargs=kwargs)
+        return {
+            host.name: value
+            for host, value in values.items()
+            if value is not None and (only is None or host.name in only)
+        }
+
+    def close(self) -> None:
+        disconnect_all(self.state)

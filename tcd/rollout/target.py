@@ -1,0 +1,77 @@
+"""Where a rollout goes: the field (management addresses, the operator's SSH setup) or a lab
+(lab addresses, the lab's ssh_config and key). Everything else is the same code path."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tcd.lab.addressing import lab_inventory
+from tcd.lab.lab import load_state
+from tcd.lab.settings import LabSettings
+from tcd.loading import Inventory
+from tcd.model.province import Office
+from tcd.paths import REPO_ROOT
+from tcd.planning.hostdata import PublicKeys
+from tcd.render import write_atomically
+
+
+@dataclass
+class Target:
+    name: str
+    inventory: Inventory  # as this target sees it (a lab's addresses are its own)
+    keys_file: Path
+    apt_update: bool
+    connection: dict[str, Any] = field(default_factory=dict)  # pyinfra data for every host
+    hosts: set[str] | None = None  # the hosts that exist there (a lab has only some)
+
+    def load_keys(self) -> PublicKeys:
+        """WireGuard public keys collected by earlier rollouts (public: no secret here)."""
+        if not self.keys_file.is_file():
+            return PublicKeys()
+        raw = json.loads(self.keys_file.read_text(encoding="utf-8"))
+        return PublicKeys(
+            hubs={Office(k): v for k, v in raw.get("hubs", {}).items()},
+            spokes={
+                h: {Office(k): v for k, v in o.items()} for h, o in raw.get("spokes", {}).items()
+            },
+        )
+
+    def save_keys(self, keys: PublicKeys) -> None:
+        raw = {
+            "hubs": {office.value: key for office, key in keys.hubs.items()},
+            "spokes": {
+                h: {o.value: k for o, k in offices.items()} for h, offices in keys.spokes.items()
+            },
+        }
+        write_atomically(self.keys_file, json.dumps(raw, indent=2, sort_keys=True) + "\n")
+
+
+def field_target(inventory: Inventory) -> Target:
+    return Target(
+        name="field",
+        inventory=inventory,
+        keys_file=REPO_ROOT / "state" / "field" / "wireguard-public-keys.json",
+        apt_update=True,
+    )
+
+
+def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
+    state = load_state(settings)
+    public_key = (settings.ssh_key.with_name(settings.ssh_key.name + ".pub")).read_text().split()
+    lab, _ = lab_inventory(inventory, " ".join(public_key[:2]))
+    return Target(
+        name=f"lab {settings.name}",
+        inventory=lab,
+        keys_file=settings.state_dir / "wireguard-public-keys.json",
+        apt_update=False,  # lab hosts have no internet; the image holds every package
+        connection={
+            # the name resolves through the lab's ssh_config (address, key, ProxyCommand)
+            "ssh_config_file": str(settings.ssh_config),
+            "ssh_strict_host_key_checking": "yes",
+            "ssh_known_hosts_file": str(settings.known_hosts),
+            "ssh_allow_agent": False,
+            "ssh_look_for_keys": False,
+        },
+        hosts={h.name for h in state.hosts},
+    )

@@ -1,0 +1,262 @@
+"""`tcd rollout` on a fresh pilot lab: real SSH, real WireGuard packets, real firewalls."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tcd.lab import lab as lab_ops
+from tcd.lab.addressing import lab_inventory
+from tcd.loading import load_inventory
+from tcd.planning import plan_addresses
+
+from .conftest import INVENTORY, REPO, LabHandle, lab_settings, replace_in
+
+pytestmark = pytest.mark.lab
+TCD = str(Path(sys.executable).with_name("tcd"))
+RECEPTION_PCS = ["tcd-26380-pc1", "tcd-25217-pc1", "tcd-25195-pc1"]
+GATEWAYS = ["tcd-26380-pc1", "tcd-25217-gw1", "tcd-25195-pc1"]
+HUBS = ["tcd-hub-province", "tcd-hub-central"]
+
+
+@dataclass
+class RolledOut:
+    lab: LabHandle
+    first: dict
+    second: dict
+    outputs: list[str]  # everything the CLI printed, for the secret search
+
+    def rollout(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [TCD, "rollout", *args, "--lab", "--json"],
+            env=self.lab.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        self.outputs += [done.stdout, done.stderr]
+        return done
+
+
+@pytest.fixture(scope="session")
+def rolled_out() -> Iterator[RolledOut]:
+    """A fresh pilot lab (its own), rolled out twice."""
+    settings = lab_settings("tcdroll")
+    lab_ops.down(settings, lab_ops.QuietReporter())
+    inventory = load_inventory(INVENTORY)
+    try:
+        state = lab_ops.up(
+            settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
+        )
+        handle = RolledOut(LabHandle(settings, state), {}, {}, [])
+        first = handle.rollout("pilot")
+        assert first.returncode == 0, first.stdout + first.stderr
+        second = handle.rollout("pilot")
+        assert second.returncode == 0, second.stdout + second.stderr
+        handle.first, handle.second = json.loads(first.stdout), json.loads(second.stdout)
+        yield handle
+    finally:
+        lab_ops.down(settings, lab_ops.QuietReporter())
+
+
+def lab_plan(handle: LabHandle):
+    public = handle.settings.ssh_key.with_name("id_ed25519.pub").read_text()
+    lab, _ = lab_inventory(load_inventory(INVENTORY), " ".join(public.split()[:2]))
+    return plan_addresses(lab)
+
+
+def test_first_rollout_deploys_every_site_and_the_second_changes_nothing(rolled_out: RolledOut):
+    first, second = rolled_out.first, rolled_out.second
+    assert [s["site"] for s in first["sites"]] == [26380, 25217, 25195]
+    assert all(s["status"] == "changed" and not s["errors"] for s in first["sites"] + first["hubs"])
+    assert second["operations_changed"] == 0, json.dumps(second, indent=1)
+    assert all(s["status"] == "unchanged" for s in second["sites"] + second["hubs"])
+
+
+def test_every_reception_pc_reaches_both_offices_through_the_tunnels(rolled_out: RolledOut):
+    hubs = lab_plan(rolled_out.lab).hubs.values()
+    for pc in RECEPTION_PCS:
+        for hub in hubs:
+            done = rolled_out.lab.ssh(pc, f"ping -c 2 -W 3 {hub.overlay_address}", check=False)
+            assert done.returncode == 0, (pc, hub.name, done.stdout, done.stderr)
+    # and through a tunnel, not around it: the route to an office leaves by a wg interface
+    route = rolled_out.lab.ssh("tcd-26380-pc1", f"ip route get {next(iter(hubs)).overlay_address}")
+    assert "dev wg-" in route.stdout
+
+
+def test_each_hub_lists_the_three_pilot_peers_with_recent_handshakes(rolled_out: RolledOut):
+    plan = lab_plan(rolled_out.lab)
+    for hub in plan.hubs.values():
+        dump = rolled_out.lab.ssh(hub.name, "sudo wg show wg-sites dump").stdout.splitlines()[1:]
+        peers = {line.split("\t")[3].split(",")[0]: int(line.split("\t")[4]) for line in dump}
+        expected = {f"{plan.sites[code].overlay[hub.office]}/32" for code in (26380, 25217, 25195)}
+        assert set(peers) == expected
+        for handshake in peers.values():
+            assert time.time() - handshake < 180
+
+
+def test_no_private_key_exists_outside_its_own_host(rolled_out: RolledOut):
+    lab = rolled_out.lab
+    keys: dict[str, list[str]] = {}
+    for host in GATEWAYS + HUBS:
+        listing = lab.ssh(
+            host, "sudo sh -c 'for k in /etc/wireguard/*.key; do cat $k; done'"
+        ).stdout
+        keys[host] = listing.split()
+        assert keys[host], host
+        modes = lab.ssh(host, "sudo stat -c '%a %U' /etc/wireguard/*.key").stdout.split("\n")
+        assert all(line == "600 root" for line in modes if line), (host, modes)
+    texts = "\n".join(rolled_out.outputs)
+    journal = subprocess.run(
+        ["journalctl", "--no-pager", "-n", "5000"], capture_output=True, text=True, check=False
+    )
+    for host, host_keys in keys.items():
+        own = lab.settings.host_dir(host)
+        for key in host_keys:
+            assert key not in texts and key not in journal.stdout
+            needle = key.encode()
+            for folder in (REPO, lab.settings.state_dir, Path("/tmp")):
+                for path in _files(
+                    folder, skip=[own, REPO / ".venv", REPO / "state"] if folder == REPO else [own]
+                ):
+                    assert needle not in _read(path), f"{host}'s private key found in {path}"
+
+
+def _files(folder: Path, skip: list[Path]) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        current = Path(root)
+        dirs[:] = [d for d in dirs if not any((current / d) == s for s in skip)]
+        for name in files:
+            path = current / name
+            if path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes() if path.stat().st_size < 20_000_000 else b""
+    except OSError:
+        return b""
+
+
+def test_a_site_cannot_reach_another_site_through_a_hub(rolled_out: RolledOut):
+    """26380 sends to 25195's tunnel address via the provincial hub; the hub must drop it.
+    The same probe with the hub's forward chain opened passes: the test can tell."""
+    lab, plan = rolled_out.lab, lab_plan(rolled_out.lab)
+    province = next(h for h in plan.hubs.values() if h.name == "tcd-hub-province")
+    other = plan.sites[25195].overlay[province.office]
+    hub_key = lab.ssh("tcd-26380-pc1", "sudo wg show wg-province peers").stdout.strip()
+    allowed = f"{province.overlay_address}/32,{other}/32"
+    lab.ssh("tcd-26380-pc1", f"sudo wg set wg-province peer {hub_key} allowed-ips {allowed}")
+    lab.ssh("tcd-26380-pc1", f"sudo ip route replace {other}/32 dev wg-province")
+    try:
+        blocked = lab.ssh("tcd-26380-pc1", f"ping -c 2 -W 2 {other}", check=False)
+        assert blocked.returncode != 0
+        lab.ssh("tcd-hub-province", "sudo nft insert rule inet tcd forward accept")
+        try:
+            opened = lab.ssh("tcd-26380-pc1", f"ping -c 2 -W 2 {other}", check=False)
+            assert opened.returncode == 0, (
+                "the probe cannot tell: even an open hub does not forward"
+            )
+        finally:
+            lab.ssh("tcd-hub-province", "sudo systemctl restart nftables")
+    finally:
+        lab.ssh("tcd-26380-pc1", "sudo systemctl restart wg-quick@wg-province")
+
+
+def test_dry_run_lists_a_change_and_leaves_the_hosts_untouched(
+    rolled_out: RolledOut, tmp_path: Path
+):
+    changed = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, changed)
+    replace_in(changed / "province.yml", 'end: "17:30"', 'end: "18:00"')
+    timer = "/etc/systemd/system/tcd-display-off.timer"
+    before = {pc: rolled_out.lab.ssh(pc, f"sha256sum {timer}").stdout for pc in RECEPTION_PCS}
+    dry = rolled_out.rollout("pilot", "--dry", "--inventory", str(changed))
+    assert dry.returncode == 0, dry.stderr
+    result = json.loads(dry.stdout)
+    for site in result["sites"]:
+        assert site["status"] == "would change"
+        changes = [c for host in site["hosts"].values() for c in host["changes"]]
+        assert any(timer in change for change in changes), changes
+    assert all(h["status"] == "unchanged" for h in result["hubs"])
+    assert {
+        pc: rolled_out.lab.ssh(pc, f"sha256sum {timer}").stdout for pc in RECEPTION_PCS
+    } == before
+    again = rolled_out.rollout("pilot")
+    assert json.loads(again.stdout)["operations_changed"] == 0
+
+
+def test_password_and_root_logins_are_refused(rolled_out: RolledOut):
+    lab = rolled_out.lab
+    for host in [*GATEWAYS, "tcd-25217-pc1", *HUBS]:
+        password = subprocess.run(
+            [
+                "ssh",
+                "-F",
+                str(lab.settings.ssh_config),
+                "-o",
+                "PubkeyAuthentication=no",
+                "-o",
+                "PreferredAuthentications=password,keyboard-interactive",
+                "-o",
+                "ControlMaster=no",
+                "-o",
+                "ControlPath=none",
+                host,
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr, (
+            password.stderr
+        )
+        # give root the lab's key: the refusal must then come from sshd's policy alone
+        lab.ssh(
+            host, "sudo install -d -m 700 /root/.ssh && sudo cp ~/.ssh/authorized_keys /root/.ssh/"
+        )
+        root = subprocess.run(
+            [
+                "ssh",
+                "-F",
+                str(lab.settings.ssh_config),
+                "-o",
+                "ControlMaster=no",
+                "-o",
+                "ControlPath=none",
+                "-l",
+                "root",
+                host,
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        assert root.returncode == 255 and "Permission denied" in root.stderr, root.stderr
+        lab.ssh(host, "sudo rm -rf /root/.ssh")
+
+
+def test_a_port_outside_the_policy_is_unreachable(rolled_out: RolledOut):
+    lab = rolled_out.lab
+    host = next(h for h in lab.state.hosts if h.name == "tcd-26380-pc1")
+    lab.ssh(host.name, "sudo systemd-run --unit=tcd-test-listener nc -lk -p 8080")
+    try:
+        assert lab.ssh(host.name, "nc -z -w 2 127.0.0.1 8080", check=False).returncode == 0
+        probe = ["ip", "netns", "exec", lab.settings.controller_netns, "nc", "-z", "-w", "3"]
+        assert subprocess.run([*probe, host.address, "8080"], check=False).returncode != 0
+        assert subprocess.run([*probe, host.address, "22"], check=False).returncode == 0
+    finally:
+        lab.ssh(host.name, "sudo systemctl stop tcd-test-listener", check=False)
