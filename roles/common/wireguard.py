@@ -37,6 +37,21 @@ class WireGuardPeers(FactBase):
         return peers
 
 
+class PeersAnswering(FactBase):
+    """Which of `addresses` answer a ping, each tried for up to `seconds` (a first handshake
+    waits for traffic: the ping is that traffic)."""
+
+    def command(self, addresses: list[str], seconds: int = 20) -> str:
+        tries = " ".join(str(i) for i in range(seconds))
+        return " ".join(
+            f"for i in {tries}; do ping -c 1 -W 1 {a} >/dev/null 2>&1 && echo {a} && break; done;"
+            for a in addresses
+        )
+
+    def process(self, output: list[str]) -> list[str]:
+        return [line.strip() for line in output if line.strip()]
+
+
 @operation()
 def private_key(path: str):
     """Generate a private key at `path` (mode 0600) if there is none; never read it back."""
