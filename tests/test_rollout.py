@@ -112,7 +112,9 @@ def test_no_private_key_exists_outside_its_own_host(rolled_out: RolledOut):
         ).stdout
         keys[host] = listing.split()
         assert keys[host], host
-        modes = lab.ssh(host, "sudo stat -c '%a %U' /etc/wireguard/*.key").stdout.split("\n")
+        modes = lab.ssh(host, "sudo sh -c 'stat -c \"%a %U\" /etc/wireguard/*.key'").stdout.split(
+            "\n"
+        )
         assert all(line == "600 root" for line in modes if line), (host, modes)
     texts = "\n".join(rolled_out.outputs)
     journal = subprocess.run(
@@ -149,14 +151,19 @@ def _read(path: Path) -> bytes:
 
 def test_a_site_cannot_reach_another_site_through_a_hub(rolled_out: RolledOut):
     """26380 sends to 25195's tunnel address via the provincial hub; the hub must drop it.
-    The same probe with the hub's forward chain opened passes: the test can tell."""
+    Both spokes are first opened to each other (their own AllowedIPs would stop the packets
+    before the hub could), so only the hub's policy is tested; with the hub's forward chain
+    opened the same probe passes: the test can tell."""
     lab, plan = rolled_out.lab, lab_plan(rolled_out.lab)
     province = next(h for h in plan.hubs.values() if h.name == "tcd-hub-province")
+    ends = {"tcd-26380-pc1": 25195, "tcd-25195-pc1": 26380}
+    for host, peer_site in ends.items():
+        peer = plan.sites[peer_site].overlay[province.office]
+        hub_key = lab.ssh(host, "sudo wg show wg-province peers").stdout.strip()
+        allowed = f"{province.overlay_address}/32,{peer}/32"
+        lab.ssh(host, f"sudo wg set wg-province peer {hub_key} allowed-ips {allowed}")
+        lab.ssh(host, f"sudo ip route replace {peer}/32 dev wg-province")
     other = plan.sites[25195].overlay[province.office]
-    hub_key = lab.ssh("tcd-26380-pc1", "sudo wg show wg-province peers").stdout.strip()
-    allowed = f"{province.overlay_address}/32,{other}/32"
-    lab.ssh("tcd-26380-pc1", f"sudo wg set wg-province peer {hub_key} allowed-ips {allowed}")
-    lab.ssh("tcd-26380-pc1", f"sudo ip route replace {other}/32 dev wg-province")
     try:
         blocked = lab.ssh("tcd-26380-pc1", f"ping -c 2 -W 2 {other}", check=False)
         assert blocked.returncode != 0
@@ -169,7 +176,8 @@ def test_a_site_cannot_reach_another_site_through_a_hub(rolled_out: RolledOut):
         finally:
             lab.ssh("tcd-hub-province", "sudo systemctl restart nftables")
     finally:
-        lab.ssh("tcd-26380-pc1", "sudo systemctl restart wg-quick@wg-province")
+        for host in ends:
+            lab.ssh(host, "sudo systemctl restart wg-quick@wg-province")
 
 
 def test_dry_run_lists_a_change_and_leaves_the_hosts_untouched(

@@ -345,7 +345,9 @@ class _Phase:
                 op_meta = state.ops[host][op_hash].operation_meta
                 name = ", ".join(sorted(state.get_op_meta(op_hash).names))
                 if self.dry:
-                    changed = bool(op_meta._maybe_is_change)
+                    # an operation run only `_if` another changed follows from that one
+                    conditional = state.ops[host][op_hash].global_arguments.get("_if")
+                    changed = bool(op_meta._maybe_is_change) and not conditional
                 else:
                     changed = (
                         op_meta.is_complete() and op_meta.did_succeed() and op_meta.did_change()
