@@ -3,6 +3,19 @@
 from pyinfra import host
 from pyinfra.api import FactBase, operation
 from pyinfra.facts.files import File
+from pyinfra.operations import apt, files
+
+KEY_DIR = "/etc/wireguard"
+
+
+def key_path(interface: str) -> str:
+    return f"{KEY_DIR}/{interface}.key"
+
+
+def install(packages: list[str]) -> None:
+    """The tools, and the key folder only root may read."""
+    apt.packages(name="WireGuard", packages=packages, update=host.data.tcd_base["apt_update"])
+    files.directory(name=KEY_DIR, path=KEY_DIR, mode="700")
 
 
 class WireGuardPublicKey(FactBase):

@@ -3,26 +3,19 @@ sites and offices (never site to site) is the hub's nftables forward chain (role
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import systemd
 
 from roles.common import wireguard
 from roles.common.files import template
 from roles.vpn_hub import defaults
 
 
-def key_path(interface: str) -> str:
-    return f"{defaults.KEY_DIR}/{interface}.key"
-
-
 @deploy("VPN hub keys")
 def vpn_hub_keys() -> None:
     """The hub's private key, first: sites need the hub's public key for their peer entry."""
-    apt.packages(
-        name="WireGuard", packages=defaults.PACKAGES, update=host.data.tcd_base["apt_update"]
-    )
-    files.directory(name=defaults.KEY_DIR, path=defaults.KEY_DIR, mode="700")
+    wireguard.install(defaults.PACKAGES)
     interface = host.data.tcd_hub["interface"]
-    wireguard.private_key(name=f"{interface} private key", path=key_path(interface))
+    wireguard.private_key(name=f"{interface} private key", path=wireguard.key_path(interface))
 
 
 @deploy("VPN hub")
@@ -32,10 +25,10 @@ def vpn_hub() -> None:
     vpn_hub_keys()
     conf = template(
         "etc/wireguard/wg-sites.conf.j2",
-        f"{defaults.KEY_DIR}/{interface}.conf",
+        f"{wireguard.KEY_DIR}/{interface}.conf",
         mode="600",
         hub=hub,
-        key_path=key_path(interface),
+        key_path=wireguard.key_path(interface),
     )
     unit = f"wg-quick@{interface}"
     systemd.service(name=f"{interface} up", service=unit, running=True, enabled=True)

@@ -2,4 +2,3 @@
 port come from host data (tcd.planning.hostdata)."""
 
 PACKAGES = ["wireguard-tools", "wireguard-go"]
-KEY_DIR = "/etc/wireguard"

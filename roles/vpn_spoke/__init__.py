@@ -6,32 +6,27 @@ wireguard-go otherwise (wg-quick falls back on its own). Reads host.data.tcd_spo
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import systemd
 
 from roles.common import wireguard
 from roles.common.files import template
 from roles.vpn_spoke import defaults
 
 
-def key_path(interface: str) -> str:
-    return f"{defaults.KEY_DIR}/{interface}.key"
-
-
 @deploy("VPN spoke")
 def vpn_spoke() -> None:
-    apt.packages(
-        name="WireGuard", packages=defaults.PACKAGES, update=host.data.tcd_base["apt_update"]
-    )
-    files.directory(name=defaults.KEY_DIR, path=defaults.KEY_DIR, mode="700")
+    wireguard.install(defaults.PACKAGES)
     for tunnel in host.data.tcd_spoke["tunnels"]:
         interface = tunnel["interface"]
-        key = wireguard.private_key(name=f"{interface} private key", path=key_path(interface))
+        key = wireguard.private_key(
+            name=f"{interface} private key", path=wireguard.key_path(interface)
+        )
         conf = template(
             "etc/wireguard/spoke.conf.j2",
-            f"{defaults.KEY_DIR}/{interface}.conf",
+            f"{wireguard.KEY_DIR}/{interface}.conf",
             mode="600",
             tunnel=tunnel,
-            key_path=key_path(interface),
+            key_path=wireguard.key_path(interface),
             keepalive=defaults.KEEPALIVE_SECONDS,
             placeholder_key=defaults.PLACEHOLDER_KEY,
         )

@@ -2,7 +2,6 @@
 come from host data (tcd.planning.hostdata)."""
 
 PACKAGES = ["wireguard-tools", "wireguard-go"]
-KEY_DIR = "/etc/wireguard"
 # Sites sit behind NAT on TSLCD/FTTH: a keepalive keeps the hub able to reach them.
 KEEPALIVE_SECONDS = 25
 # A valid-looking key nobody holds, used until the hub's real key is known (all zeros).

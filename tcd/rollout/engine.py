@@ -28,15 +28,13 @@ from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_state
 
 from roles import site as deploys
-from roles.common.wireguard import PeersAnswering, WireGuardPeers, WireGuardPublicKey
-from roles.vpn_hub import key_path as hub_key_path
-from roles.vpn_spoke import key_path as spoke_key_path
+from roles.common.wireguard import PeersAnswering, WireGuardPeers, WireGuardPublicKey, key_path
 from tcd.exports.hosts import HostRecord, fleet_records
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.planning import plan_addresses
-from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE, PublicKeys, host_data
+from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE, host_data
 from tcd.rollout.target import Target
 
 Status = Literal["changed", "unchanged", "failed", "would change"]
@@ -143,23 +141,22 @@ def rollout(
     hub_records = [r for r in records if r.kind == "hub"]
     keys = target.load_keys()
 
-    def data(keys: PublicKeys) -> dict[str, dict[str, Any]]:
-        return host_data(
-            inventory, plan, inventory.sites.values(), keys, apt_update=target.apt_update
+    def new_phase(records: list[HostRecord], title: str) -> _Phase:
+        data = host_data(inventory, plan, inventory.sites.values(), keys, target.apt_update)
+        return _Phase(
+            target=target,
+            records=records,
+            data=data,
+            parallel=parallel,
+            dry=dry,
+            reporter=reporter,
+            title=title,
         )
 
     # 1. hub keys
-    phase = _Phase(
-        target=target,
-        records=hub_records,
-        data=data(keys),
-        parallel=parallel,
-        dry=dry,
-        reporter=reporter,
-        title="hubs: keys",
-    )
+    phase = new_phase(hub_records, "hubs: keys")
     hub_results = phase.run(deploys.hub_keys)
-    for office, key in phase.read(WireGuardPublicKey, path=hub_key_path(HUB_INTERFACE)).items():
+    for office, key in phase.read(WireGuardPublicKey, path=key_path(HUB_INTERFACE)).items():
         keys.hubs[office_of(plan, office)] = key
     # sites deployed by earlier rollouts keep their peers: the hubs know their keys
     known = _known_peers(phase, plan)
@@ -168,21 +165,13 @@ def rollout(
         keys.spokes.setdefault(name, {}).update(offices)
 
     # 2. sites
-    phase = _Phase(
-        target=target,
-        records=site_records,
-        data=data(keys),
-        parallel=parallel,
-        dry=dry,
-        reporter=reporter,
-        title="sites",
-    )
+    phase = new_phase(site_records, "sites")
     results = phase.run(deploys.site)
     gateways = [
         p.gateway.name for code in (s.code for s in sites) if (p := plan.sites[code]).gateway
     ]
     for office, interface in SPOKE_INTERFACE.items():
-        read = phase.read(WireGuardPublicKey, path=spoke_key_path(interface), only=gateways)
+        read = phase.read(WireGuardPublicKey, path=key_path(interface), only=gateways)
         for name, key in read.items():
             keys.spokes.setdefault(name, {})[office] = key
     phase.close()
@@ -190,15 +179,7 @@ def rollout(
         target.save_keys(keys)
 
     # 3. hubs with their peers
-    phase = _Phase(
-        target=target,
-        records=hub_records,
-        data=data(keys),
-        parallel=parallel,
-        dry=dry,
-        reporter=reporter,
-        title="hubs",
-    )
+    phase = new_phase(hub_records, "hubs")
     for name, result in phase.run(deploys.hub).items():
         hub_results[name].changes += result.changes
         hub_results[name].errors += result.errors
@@ -207,15 +188,7 @@ def rollout(
     if not dry:
         # 4. the tunnels carry packets: every gateway pings both hubs through them
         gateway_records = [r for r in site_records if r.name in gateways]
-        phase = _Phase(
-            target=target,
-            records=gateway_records,
-            data=data(keys),
-            parallel=parallel,
-            dry=dry,
-            reporter=reporter,
-            title="tunnels",
-        )
+        phase = new_phase(gateway_records, "tunnels")
         hubs = {str(h.overlay_address): h for h in plan.hubs.values()}
         answered = phase.read(PeersAnswering, addresses=list(hubs))
         phase.close()
