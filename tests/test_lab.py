@@ -16,6 +16,7 @@ import pytest
 
 from tcd.lab import lab as lab_ops
 from tcd.lab.addressing import LAB_RANGE
+from tcd.lab.cgroups import lab_cgroup_roots
 from tcd.lab.network import lab_namespaces
 from tcd.lab.processes import lab_processes
 from tcd.loading import load_inventory
@@ -127,7 +128,7 @@ def _leftovers(settings) -> dict[str, list]:
         for line in Path("/proc/self/mountinfo").read_text().splitlines()
         if line.split()[4].startswith(f"{settings.state_dir}/")
     ]
-    cgroups = [str(p) for p in Path("/sys/fs/cgroup").glob(f"**/{settings.name}") if p.is_dir()]
+    cgroups = [str(p) for p in lab_cgroup_roots(settings.name) if p.exists()]
     return {
         "namespaces": lab_namespaces(settings),
         "mounts": mounts,
