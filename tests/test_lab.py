@@ -148,9 +148,11 @@ def test_down_leaves_nothing_and_can_run_twice():
     lab_ops.down(settings, lab_ops.QuietReporter())
     links_before = _root_links()
     inventory = load_inventory(INVENTORY)
-    lab_ops.up(settings, inventory, inventory.select(codes=[25217]), lab_ops.QuietReporter())
-    assert all(_leftovers(settings)[kind] for kind in ("namespaces", "mounts", "processes"))
-    lab_ops.down(settings, lab_ops.QuietReporter())
+    try:
+        lab_ops.up(settings, inventory, inventory.select(codes=[25217]), lab_ops.QuietReporter())
+        assert all(_leftovers(settings)[kind] for kind in ("namespaces", "mounts", "processes"))
+    finally:
+        lab_ops.down(settings, lab_ops.QuietReporter())
     assert _leftovers(settings) == {
         k: [] for k in ("namespaces", "mounts", "processes", "cgroups", "state")
     }
@@ -170,21 +172,26 @@ def test_down_after_up_was_killed_halfway():
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    report = None
     try:
-        # kill it once containers are booting: namespaces, mounts and processes all exist
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            left = _leftovers(settings)
-            if left["mounts"] and any("systemd-nspawn" in _cmd(p) for p in left["processes"]):
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("`tcd lab up` never reached the boot step")
+        try:
+            # kill it once containers are booting: namespaces, mounts and processes all exist
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                left = _leftovers(settings)
+                if left["mounts"] and any("systemd-nspawn" in _cmd(p) for p in left["processes"]):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("`tcd lab up` never reached the boot step")
+        finally:
+            os.killpg(up.pid, signal.SIGKILL)
+            up.wait()
+        assert _leftovers(settings)["namespaces"]
+        report = cli(env, "lab", "down")
     finally:
-        os.killpg(up.pid, signal.SIGKILL)
-        up.wait()
-    assert _leftovers(settings)["namespaces"]
-    report = cli(env, "lab", "down")
+        if report is None:  # the test failed before its own `down`: clean up all the same
+            lab_ops.down(settings, lab_ops.QuietReporter())
     assert report.returncode == 0, report.stderr
     assert _leftovers(settings) == {
         k: [] for k in ("namespaces", "mounts", "processes", "cgroups", "state")
