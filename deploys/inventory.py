@@ -3,7 +3,8 @@
     TCD_WAVE=pilot pyinfra deploys/inventory.py deploys/site.py          # the field
     TCD_LAB=1 TCD_WAVE=pilot pyinfra deploys/inventory.py deploys/site.py  # the lab
 
-Selection: TCD_WAVE=<wave> or TCD_SITES=<code,code>; every site when neither is set. Groups:
+Selection: TCD_WAVE=<wave> or TCD_SITES=<code,code>; when neither is set, every site (in
+the lab: every site the lab has). Groups:
 `sites` (hosts of the selected sites), `hubs`, and the role/wave/site/district groups of the
 Ansible export. WireGuard public keys come from the registry `tcd rollout` keeps.
 """
@@ -25,9 +26,15 @@ _target = (
     else field_target(_loaded)
 )
 _inventory = _target.inventory
-_codes = (
-    [int(c) for c in os.environ["TCD_SITES"].split(",")] if os.environ.get("TCD_SITES") else None
-)
+_sites_env = os.environ.get("TCD_SITES")
+_codes = [int(c) for c in _sites_env.split(",")] if _sites_env else None
+if _codes is None and not os.environ.get("TCD_WAVE") and _target.hosts is not None:
+    # a lab holds only some sites: by default, those
+    _codes = [
+        code
+        for code, site in _inventory.sites.items()
+        if site.hosts and {h.name for h in site.hosts} <= _target.hosts
+    ]
 _selected = _inventory.select(wave=os.environ.get("TCD_WAVE"), codes=_codes)
 _plan = plan_addresses(_inventory)
 _data = host_data(
