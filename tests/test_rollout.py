@@ -203,58 +203,46 @@ def test_dry_run_lists_a_change_and_leaves_the_hosts_untouched(
     assert json.loads(again.stdout)["operations_changed"] == 0
 
 
+def _new_ssh(lab: LabHandle, host: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """A new SSH connection (not the shared one), so sshd decides again."""
+    return subprocess.run(
+        [
+            "ssh",
+            "-F",
+            str(lab.settings.ssh_config),
+            "-o",
+            "ControlPath=none",
+            *options,
+            host,
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+
+
 def test_password_and_root_logins_are_refused(rolled_out: RolledOut):
     lab = rolled_out.lab
     for host in [*GATEWAYS, "tcd-25217-pc1", *HUBS]:
-        password = subprocess.run(
-            [
-                "ssh",
-                "-F",
-                str(lab.settings.ssh_config),
-                "-o",
-                "PubkeyAuthentication=no",
-                "-o",
-                "PreferredAuthentications=password,keyboard-interactive",
-                "-o",
-                "ControlMaster=no",
-                "-o",
-                "ControlPath=none",
-                host,
-                "true",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
+        password = _new_ssh(
+            lab,
+            host,
+            *("-o", "PubkeyAuthentication=no"),
+            *("-o", "PreferredAuthentications=password,keyboard-interactive"),
         )
-        assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr, (
-            password.stderr
-        )
+        assert password.returncode == 255, password.stderr
+        assert "Permission denied (publickey)" in password.stderr, password.stderr
         # give root the lab's key: the refusal must then come from sshd's policy alone
         lab.ssh(
             host, "sudo install -d -m 700 /root/.ssh && sudo cp ~/.ssh/authorized_keys /root/.ssh/"
         )
-        root = subprocess.run(
-            [
-                "ssh",
-                "-F",
-                str(lab.settings.ssh_config),
-                "-o",
-                "ControlMaster=no",
-                "-o",
-                "ControlPath=none",
-                "-l",
-                "root",
-                host,
-                "true",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
-        assert root.returncode == 255 and "Permission denied" in root.stderr, root.stderr
-        lab.ssh(host, "sudo rm -rf /root/.ssh")
+        try:
+            root = _new_ssh(lab, host, "-l", "root")
+            assert root.returncode == 255 and "Permission denied" in root.stderr, root.stderr
+        finally:
+            lab.ssh(host, "sudo rm -rf /root/.ssh")
 
 
 def test_a_port_outside_the_policy_is_unreachable(rolled_out: RolledOut):

@@ -9,7 +9,7 @@ from pyinfra.facts.server import Command, Users
 from pyinfra.operations import apt, files, server, systemd
 
 from roles.base import defaults
-from roles.common.files import template
+from roles.common.files import checked_template, template
 
 
 @deploy("Base")
@@ -86,9 +86,13 @@ def _admins(data: dict) -> None:
 
 
 def _sshd(data: dict) -> None:
-    conf = template(
+    # a config sshd refuses fails the deploy before a reload could lock us out
+    checked_template(
         "etc/ssh/sshd_config.d/10-tcd.conf.j2",
         "/etc/ssh/sshd_config.d/10-tcd.conf",
+        check="sshd -t",
+        service="ssh",
+        reload=True,
         mode="600",
         admin_group=data["admin_group"],
         ciphers=defaults.SSH_CIPHERS,
@@ -96,29 +100,21 @@ def _sshd(data: dict) -> None:
         kex=defaults.SSH_KEX,
         max_auth_tries=defaults.SSH_MAX_AUTH_TRIES,
     )
-    # a config sshd refuses must fail the deploy here, before a reload could lock us out
-    server.shell(name="sshd config is valid", commands=["sshd -t"], _if=conf.did_change)
-    systemd.service(name="sshd reloaded", service="ssh", reloaded=True, _if=conf.did_change)
 
 
 def _firewall(data: dict) -> None:
-    conf = template(
+    systemd.service(name="nftables enabled", service="nftables", running=True, enabled=True)
+    checked_template(
         "etc/nftables.conf.j2",
         "/etc/nftables.conf",
+        check="nft -c -f /etc/nftables.conf",
+        service="nftables",
+        reload=False,
         mode="755",
         hostname=data["hostname"],
         input=data["firewall_input"],
         forward=data["firewall_forward"],
         masquerade=data["masquerade"],
-    )
-    server.shell(
-        name="nftables ruleset is valid",
-        commands=["nft -c -f /etc/nftables.conf"],
-        _if=conf.did_change,
-    )
-    systemd.service(name="nftables enabled", service="nftables", running=True, enabled=True)
-    systemd.service(
-        name="nftables reloaded", service="nftables", restarted=True, _if=conf.did_change
     )
     if data["forwarding"]:
         sysctl = template(

@@ -4,7 +4,7 @@ from io import StringIO
 from typing import Any
 
 from pyinfra.api.operation import OperationMeta
-from pyinfra.operations import files
+from pyinfra.operations import files, server, systemd
 
 from tcd.render import render
 
@@ -20,3 +20,24 @@ def template(src: str, dest: str, mode: str = "644", **context: Any) -> Operatio
         group="root",
         mode=mode,
     )
+
+
+def checked_template(
+    src: str,
+    dest: str,
+    *,
+    check: str,
+    service: str,
+    reload: bool,
+    mode: str = "644",
+    **context: Any,
+) -> OperationMeta:
+    """A config a daemon must accept: on change, `check` it on the host first (a failure stops
+    the host's deploy before the daemon sees the file), then reload or restart `service`."""
+    conf = template(src, dest, mode=mode, **context)
+    server.shell(name=f"{dest} is valid", commands=[check], _if=conf.did_change)
+    action = {"reloaded": True} if reload else {"restarted": True}
+    systemd.service(
+        name=f"{service} applies {dest}", service=service, _if=conf.did_change, **action
+    )
+    return conf
