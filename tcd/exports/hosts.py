@@ -26,10 +26,6 @@ def group_name(text: str) -> str:
     return slug(text, "_")
 
 
-def wave_group(wave: str) -> str:
-    return group_name(wave)
-
-
 def site_records(plan: Plan, sites: Iterable[Site]) -> list[HostRecord]:
     records: list[HostRecord] = []
     for site in sites:
@@ -42,7 +38,7 @@ def site_records(plan: Plan, sites: Iterable[Site]) -> list[HostRecord]:
             "tcd_lan_gateway": str(site_plan.lan_gateway),
         }
         site_groups = (
-            wave_group(site.wave),
+            group_name(site.wave),
             f"site_{site.code}",
             *(f"district_{group_name(d)}" for d in site.former_districts),
         )

@@ -52,10 +52,6 @@ def image_key(packages: tuple[str, ...] = IMAGE_PACKAGES) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def image_root(cache_dir: Path, key: str | None = None) -> Path:
-    return cache_dir / "images" / (key or image_key()) / "rootfs"
-
-
 def ensure_image(
     cache_dir: Path, rebuild: bool = False, progress: Callable[[str], None] = lambda line: None
 ) -> Path:
