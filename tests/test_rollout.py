@@ -90,6 +90,9 @@ def test_every_reception_pc_reaches_both_offices_through_the_tunnels(rolled_out:
     # and through a tunnel, not around it: the route to an office leaves by a wg interface
     route = rolled_out.lab.ssh("tcd-26380-pc1", f"ip route get {next(iter(hubs)).overlay_address}")
     assert "dev wg-" in route.stdout
+    # the tunnels add no address outside the lab's range (not even IPv6 link-local)
+    for gateway in GATEWAYS:
+        assert rolled_out.lab.ssh(gateway, "ip -6 -brief address show dev wg-province").stdout == ""
 
 
 def test_each_hub_lists_the_three_pilot_peers_with_recent_handshakes(rolled_out: RolledOut):
