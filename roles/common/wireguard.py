@@ -2,8 +2,11 @@
 
 from pyinfra import host
 from pyinfra.api import FactBase, operation
+from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import File
-from pyinfra.operations import apt, files
+from pyinfra.operations import apt, files, systemd
+
+from roles.common.files import template
 
 KEY_DIR = "/etc/wireguard"
 
@@ -72,3 +75,17 @@ def private_key(path: str):
         host.noop(f"{path} exists")
         return
     yield f"umask 077 && wg genkey > {path}.tmp && mv {path}.tmp {path}"
+
+
+def interface(name: str, src: str, key: OperationMeta | None = None, **context: object) -> None:
+    """One wg-quick interface: its config (no private key in it), up at boot, restarted when
+    the config (or its freshly made key) changed."""
+    conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
+    unit = f"wg-quick@{name}"
+    systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
+    systemd.service(
+        name=f"{name} restarted",
+        service=unit,
+        restarted=True,
+        _if=lambda: conf.did_change() or (key is not None and key.did_change()),
+    )

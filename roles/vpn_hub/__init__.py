@@ -3,10 +3,8 @@ sites and offices (never site to site) is the hub's nftables forward chain (role
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import systemd
 
 from roles.common import wireguard
-from roles.common.files import template
 from roles.vpn_hub import defaults
 
 
@@ -21,17 +19,5 @@ def vpn_hub_keys() -> None:
 @deploy("VPN hub")
 def vpn_hub() -> None:
     hub = host.data.tcd_hub
-    interface = hub["interface"]
     vpn_hub_keys()
-    conf = template(
-        "etc/wireguard/wg-sites.conf.j2",
-        f"{wireguard.KEY_DIR}/{interface}.conf",
-        mode="600",
-        hub=hub,
-        key_path=wireguard.key_path(interface),
-    )
-    unit = f"wg-quick@{interface}"
-    systemd.service(name=f"{interface} up", service=unit, running=True, enabled=True)
-    systemd.service(
-        name=f"{interface} restarted", service=unit, restarted=True, _if=conf.did_change
-    )
+    wireguard.interface(hub["interface"], "etc/wireguard/wg-sites.conf.j2", hub=hub)

@@ -6,10 +6,8 @@ wireguard-go otherwise (wg-quick falls back on its own). Reads host.data.tcd_spo
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import systemd
 
 from roles.common import wireguard
-from roles.common.files import template
 from roles.vpn_spoke import defaults
 
 
@@ -21,20 +19,11 @@ def vpn_spoke() -> None:
         key = wireguard.private_key(
             name=f"{interface} private key", path=wireguard.key_path(interface)
         )
-        conf = template(
+        wireguard.interface(
+            interface,
             "etc/wireguard/spoke.conf.j2",
-            f"{wireguard.KEY_DIR}/{interface}.conf",
-            mode="600",
+            key=key,
             tunnel=tunnel,
-            key_path=wireguard.key_path(interface),
             keepalive=defaults.KEEPALIVE_SECONDS,
             placeholder_key=defaults.PLACEHOLDER_KEY,
-        )
-        unit = f"wg-quick@{interface}"
-        systemd.service(name=f"{interface} up", service=unit, running=True, enabled=True)
-        systemd.service(
-            name=f"{interface} restarted",
-            service=unit,
-            restarted=True,
-            _if=lambda conf=conf, key=key: conf.did_change() or key.did_change(),
         )

@@ -125,12 +125,6 @@ class Site(InputModel):
     notes: str | None = None
 
     @property
-    def former_province(self) -> str:
-        """'Đồng Nai' or 'Bình Phước': the province the unit belonged to before 1/7/2025."""
-        first = self.former_districts[0]
-        return first[first.rfind("(") + 1 : -1] if first.endswith(")") else ""
-
-    @property
     def gateway(self) -> Host | None:
         by_role = [h for h in self.hosts if h.role is HostRole.GATEWAY]
         if by_role:
