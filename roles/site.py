@@ -20,12 +20,22 @@ def site() -> None:
         vpn_spoke()
 
 
-@deploy("Hub keys")
-def hub_keys() -> None:
+@deploy("Hub base and keys")
+def hub_base() -> None:
+    """Before the sites: a hub serves the fleet's time (base) and holds its key from the start,
+    so a site's first chrony poll is answered and its tunnel config names the hub's key."""
+    base()
     vpn_hub_keys()
+
+
+@deploy("Hub peers")
+def hub_peers() -> None:
+    """After the sites: one peer per deployed site."""
+    vpn_hub()
 
 
 @deploy("Hub")
 def hub() -> None:
-    base()
-    vpn_hub()
+    """Everything at once, for the plain pyinfra CLI (deploys/hubs.py)."""
+    hub_base()
+    hub_peers()

@@ -130,9 +130,7 @@ def rollout(
     plan = plan_addresses(inventory)
     lab_sites = [inventory.sites[s.code] for s in sites]
     records = [r for r in fleet_records(plan, lab_sites) if r.kind != "camera"]
-    missing = sorted(
-        r.name for r in records if target.hosts is not None and r.name not in target.hosts
-    )
+    missing = target.missing(records)
     if missing:
         raise RolloutError(
             f"not in {target.name}: {', '.join(missing)} (bring them up with tcd lab up)"
@@ -153,9 +151,9 @@ def rollout(
             title=title,
         )
 
-    # 1. hub keys
-    phase = new_phase(hub_records, "hubs: keys")
-    hub_results = phase.run(deploys.hub_keys)
+    # 1. hubs: base (they serve the fleet's NTP) and keys
+    phase = new_phase(hub_records, "hubs: base")
+    hub_results = phase.run(deploys.hub_base)
     for office, key in phase.read(WireGuardPublicKey, path=key_path(HUB_INTERFACE)).items():
         keys.hubs[office_of(plan, office)] = key
     # sites deployed by earlier rollouts keep their peers: the hubs know their keys
@@ -180,7 +178,7 @@ def rollout(
 
     # 3. hubs with their peers
     phase = new_phase(hub_records, "hubs")
-    for name, result in phase.run(deploys.hub).items():
+    for name, result in phase.run(deploys.hub_peers).items():
         hub_results[name].changes += result.changes
         hub_results[name].errors += result.errors
     phase.close()
