@@ -21,6 +21,7 @@ from tcd.lab.machines import Machine, build_common_layer, launch, prepare_root
 from tcd.lab.network import (
     NETNS_DIR,
     create_namespaces,
+    create_office,
     create_wan,
     delete_namespaces,
     lab_namespaces,
@@ -30,6 +31,7 @@ from tcd.lab.settings import CONTROL_DIR, LabSettings
 from tcd.lab.state import LabHost, LabState
 from tcd.lab.system import run
 from tcd.loading import Inventory
+from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.planning import plan_addresses
 from tcd.render import render, write_atomically
@@ -93,6 +95,9 @@ def up(
         reporter.step("network")
         create_wan(settings, state.controller)
         create_namespaces(settings, [(h.netns, h.address) for h in state.hosts])
+        for hub in state.hosts:
+            if hub.office_network:
+                create_office(settings, hub.name, hub.office_network)
         reporter.step("host roots", total=len(state.hosts))
         layers = [build_common_layer(settings, image, user, login.public_openssh), image]
         machines = [Machine.of(settings, h.name) for h in state.hosts]
@@ -144,6 +149,9 @@ def _plan_lab(
                 site=r.variables.get("tcd_site_code"),
                 address=r.address,
                 netns=settings.host_netns(r.name),
+                office_network=str(plan.hubs[Office(office)].office_networks[0])
+                if (office := r.variables.get("tcd_office"))
+                else None,
             )
             for r in records
         ],

@@ -3,6 +3,8 @@ for the controller. Nothing is created in the machine's own namespace."""
 
 from pathlib import Path
 
+import netaddr
+
 from tcd.lab.addressing import LAB_UNDERLAY
 from tcd.lab.settings import LabSettings
 from tcd.lab.system import ip_batch, run
@@ -52,6 +54,35 @@ def create_namespaces(
                 ["link", "set", "eth0", "up"],
             ],
         )
+
+
+def create_office(settings: LabSettings, hub: str, network: str) -> None:
+    """An office behind its hub: a namespace holding the office's router address (the first of
+    its network, which sites ping through their tunnels), linked to the hub's namespace, where
+    the hub's side takes the last address. Packets from sites cross the hub's forward chain."""
+    office, hub_netns = settings.office_netns(hub), settings.host_netns(hub)
+    net = netaddr.IPNetwork(network)
+    router, hub_side = netaddr.IPAddress(net.first + 1), netaddr.IPAddress(net.last - 1)
+    run(["ip", "netns", "add", office])
+    ip_batch(
+        office,
+        [
+            ["link", "set", "lo", "up"],
+            ["link", "add", "eth0", "type", "veth", "peer", "name", "office0", "netns", hub_netns],
+            *_no_ipv6("eth0"),
+            ["address", "add", f"{router}/{net.prefixlen}", "dev", "eth0"],
+            ["link", "set", "eth0", "up"],
+            ["route", "add", "default", "via", str(hub_side)],
+        ],
+    )
+    ip_batch(
+        hub_netns,
+        [
+            *_no_ipv6("office0"),
+            ["address", "add", f"{hub_side}/{net.prefixlen}", "dev", "office0"],
+            ["link", "set", "office0", "up"],
+        ],
+    )
 
 
 def _no_ipv6(link: str) -> list[list[str]]:

@@ -40,6 +40,9 @@ class LabSettings:
     def host_netns(self, host: str) -> str:
         return f"{self.name}-{host}"
 
+    def office_netns(self, hub: str) -> str:
+        return f"{self.name}-office-{hub}"
+
     @property
     def state_file(self) -> Path:
         return self.state_dir / "lab.json"

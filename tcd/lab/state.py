@@ -17,6 +17,8 @@ class LabHost(BaseModel):
     address: str  # on the lab WAN
     netns: str
     pid: int | None = None  # of systemd-nspawn, while running
+    # a hub: its office's network, simulated by a namespace behind it (lab address, CIDR)
+    office_network: str | None = None
 
 
 class LabState(BaseModel):

@@ -64,6 +64,12 @@ class HubPlan:
     listen_port: int
     office_networks: tuple[netaddr.IPNetwork, ...]
 
+    @property
+    def office_probe(self) -> netaddr.IPAddress:
+        """The address a site pings to prove the office is reachable through its tunnel: the
+        first address of the office's first network (its router, by convention)."""
+        return netaddr.IPAddress(self.office_networks[0].first + 1)
+
 
 @dataclass(frozen=True)
 class Plan:

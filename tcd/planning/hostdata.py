@@ -101,6 +101,8 @@ def _base(
     serves_ntp = hub and any(
         str(h.underlay_address) in ntp for h in province.hubs if h.office is office
     )
+    # the fleet's hosts, and the other hub (whose address is outside the fleet's pools)
+    ntp_clients = nets["management"] + nets["overlays"] + nets["site_lans"] + nets["hubs"]
     # SSH: the control node, the hubs, and admins on the management segment or over the tunnels
     ssh_sources = nets["control"] + nets["hubs"] + nets["management"] + nets["overlays"]
     rules = [{"proto": "tcp", "port": 22, "sources": ssh_sources, "comment": "ssh (TCD-FW-002)"}]
@@ -120,7 +122,7 @@ def _base(
             {
                 "proto": "udp",
                 "port": 123,
-                "sources": nets["management"] + nets["overlays"] + nets["site_lans"],
+                "sources": ntp_clients,
                 "comment": "ntp for the fleet",
             }
         )
@@ -135,9 +137,7 @@ def _base(
         "hostname": name,
         "timezone": province.province.timezone,
         "ntp_servers": [] if serves_ntp else ntp,
-        "ntp_serve_to": nets["management"] + nets["overlays"] + nets["site_lans"]
-        if serves_ntp
-        else [],
+        "ntp_serve_to": ntp_clients if serves_ntp else [],
         "dns_servers": [str(a) for a in services.dns_servers],
         "admin_group": province.admin_group,
         "admins": [
@@ -175,6 +175,8 @@ def _spoke(plan: Plan, code: int, keys: PublicKeys) -> dict:
                 "address": f"{site_plan.overlay[office]}/32",
                 "hub_public_key": keys.hubs.get(office),
                 "hub_endpoint": f"{hub.underlay_address}:{hub.listen_port}",
+                "hub_address": str(hub.overlay_address),
+                "office_probe": str(hub.office_probe),
                 "allowed_ips": [
                     f"{hub.overlay_address}/32",
                     *(str(n) for n in hub.office_networks),
