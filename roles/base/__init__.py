@@ -5,6 +5,7 @@ Reads host.data.tcd_base (built by tcd.planning.hostdata); policy choices are in
 
 from pyinfra import host
 from pyinfra.api import deploy
+from pyinfra.facts.files import FindFiles
 from pyinfra.facts.server import Command, Users
 from pyinfra.operations import apt, files, server, systemd
 
@@ -72,8 +73,14 @@ def _admins(data: dict) -> None:
             public_keys=admin["keys"],
             delete_keys=True,
         )
+    users = host.get_fact(Users) or {}
+    # a second uid-0 account is root under another name, i.e. a backdoor: it goes (TCD-ACC-001);
+    # -f because userdel otherwise refuses while any root process runs (all of uid 0's)
+    for user, info in users.items():
+        if user != "root" and str(info.get("uid")) == "0":
+            server.shell(name=f"Remove uid-0 account {user}", commands=[f"userdel -f {user}"])
     # someone added to the admin group by hand is taken out of it (TCD-ACC-002)
-    for user, info in (host.get_fact(Users) or {}).items():
+    for user, info in users.items():
         if group in info.get("groups", []) and user not in declared:
             server.shell(
                 name=f"Remove {user} from {group}", commands=[f"gpasswd -d {user} {group}"]
@@ -86,10 +93,20 @@ def _admins(data: dict) -> None:
 
 
 def _sshd(data: dict) -> None:
+    # sshd takes the first value it reads and reads drop-ins in name order, so any other file
+    # here could override the policy (a "00-local.conf" with PasswordAuthentication yes): the
+    # folder is the role's alone (TCD-SSH-001..004)
+    ours = "/etc/ssh/sshd_config.d/10-tcd.conf"
+    found = host.get_fact(FindFiles, path="/etc/ssh/sshd_config.d", maxdepth=1) or []
+    removed = [
+        files.file(name=f"Remove {path}", path=path, present=False)
+        for path in found
+        if path != ours
+    ]
     # a config sshd refuses fails the deploy before a reload could lock us out
     checked_template(
         "etc/ssh/sshd_config.d/10-tcd.conf.j2",
-        "/etc/ssh/sshd_config.d/10-tcd.conf",
+        ours,
         check="sshd -t",
         service="ssh",
         reload=True,
@@ -100,10 +117,21 @@ def _sshd(data: dict) -> None:
         kex=defaults.SSH_KEX,
         max_auth_tries=defaults.SSH_MAX_AUTH_TRIES,
     )
+    systemd.service(
+        name="ssh drops removed drop-ins",
+        service="ssh",
+        reloaded=True,
+        _if=lambda: any(op.did_change() for op in removed),
+    )
 
 
 def _firewall(data: dict) -> None:
     systemd.service(name="nftables enabled", service="nftables", running=True, enabled=True)
+    # `nft flush ruleset` by hand leaves the unit active and the file intact: reload from the file
+    loaded = host.get_fact(Command, command="nft list tables 2>/dev/null || true") or ""
+    expected = ["table inet tcd"] + (["table ip tcd_nat"] if data["masquerade"] else [])
+    if any(table not in loaded.splitlines() for table in expected):
+        server.shell(name="Ruleset reloaded", commands=["nft -f /etc/nftables.conf"])
     checked_template(
         "etc/nftables.conf.j2",
         "/etc/nftables.conf",

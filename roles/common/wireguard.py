@@ -68,6 +68,19 @@ class PeersAnswering(FactBase):
         return [line.strip() for line in output if line.strip()]
 
 
+class LinkState(FactBase):
+    """'up', 'down' (exists, administratively down) or 'absent'."""
+
+    def command(self, interface: str) -> str:
+        return f"ip -o link show dev {interface} 2>/dev/null || true"
+
+    def process(self, output: list[str]) -> str:
+        if not output:
+            return "absent"
+        flags = output[0].split("<", 1)[1].split(">", 1)[0].split(",") if "<" in output[0] else []
+        return "up" if "UP" in flags else "down"
+
+
 @operation()
 def private_key(path: str):
     """Generate a private key at `path` (mode 0600) if there is none; never read it back."""
@@ -83,9 +96,11 @@ def interface(name: str, src: str, key: OperationMeta | None = None, **context: 
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
     systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
+    # a link set down by hand leaves the unit active but the tunnel (and its routes) gone
+    link_down = host.get_fact(LinkState, interface=name) == "down"
     systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
-        _if=lambda: conf.did_change() or (key is not None and key.did_change()),
+        _if=lambda: link_down or conf.did_change() or (key is not None and key.did_change()),
     )

@@ -31,6 +31,10 @@ def reception_pc() -> None:
         create_home=True,
     )
     kiosk = (host.get_fact(Users) or {}).get(user, {})
+    # "!" is locked with no password at all; anything else (a hash, even a locked "!$6$…")
+    # means someone gave the kiosk a password (TCD-KIOSK-001)
+    if kiosk and kiosk.get("password") not in defaults.NO_PASSWORD:
+        server.shell(name=f"{user} has no password", commands=[f"usermod -p '!' {user}"])
     extra = set(kiosk.get("groups", [])) - set(defaults.KIOSK_GROUPS) - {user}
     if extra:
         server.shell(

@@ -7,5 +7,7 @@ PACKAGES = ["cage", "chromium", "wlr-randr", "fonts-dejavu-core"]
 KIOSK_USER = "kiosk"
 # camera (video), microphone and speakers (audio), GPU (render), keyboard/mouse (input)
 KIOSK_GROUPS = ["video", "audio", "render", "input"]
+# /etc/shadow password fields that mean "no password" (locked, or never set)
+NO_PASSWORD = ["!", "*", "!*"]
 KIOSK_TTY = "tty1"
 CHROMIUM_POLICY = "/etc/chromium/policies/managed/tcd-reception.json"
