@@ -6,8 +6,10 @@ from collections import Counter
 from tcd.loading.problems import Problem
 from tcd.loading.register import AdminUnit
 from tcd.loading.yamlfile import SourceFile
+from tcd.model.baseline import Baseline
 from tcd.model.province import HUB_NAMES
 from tcd.model.site import HostRole, Site
+from tcd.model.waivers import Waivers
 from tcd.model.waves import Waves
 
 SITE_FILE = re.compile(r"^(?P<code>[0-9]{5})-[a-z0-9]+(?:-[a-z0-9]+)*\.yml$")
@@ -181,4 +183,24 @@ def _check_waves(
                     f" not {site.wave!r}",
                 )
             )
+    return problems
+
+
+def check_waivers(
+    waivers: Waivers, source: SourceFile, baseline: Baseline, sites: dict[int, Site]
+) -> list[Problem]:
+    """A waiver must name a known control and a site or host that exists."""
+    problems: list[Problem] = []
+    controls = {c.id for c in baseline.controls}
+    hosts = {h.name for site in sites.values() for h in site.hosts} | set(HUB_NAMES.values())
+    for index, waiver in enumerate(waivers.waivers):
+        where = ("waivers", index)
+        if waiver.control not in controls:
+            problems.append(
+                source.problem((*where, "control"), f"unknown control {waiver.control}")
+            )
+        if waiver.site is not None and waiver.site not in sites:
+            problems.append(source.problem((*where, "site"), f"no site {waiver.site}"))
+        if waiver.host is not None and waiver.host not in hosts:
+            problems.append(source.problem((*where, "host"), f"no host {waiver.host}"))
     return problems

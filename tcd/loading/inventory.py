@@ -1,10 +1,10 @@
 """Load inventory/ as a whole: every file validated, then the rules that span files."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tcd.loading.crosscheck import SITE_FILE, crosscheck
+from tcd.loading.crosscheck import SITE_FILE, check_waivers, crosscheck
 from tcd.loading.problems import InventoryError, Problem
 from tcd.loading.register import REGISTER_FILE, AdminUnit, read_register
 from tcd.loading.validate import validate
@@ -12,11 +12,13 @@ from tcd.loading.yamlfile import SourceFile, read_yaml
 from tcd.model.baseline import Baseline
 from tcd.model.province import Province
 from tcd.model.site import Site
+from tcd.model.waivers import Waivers
 from tcd.model.waves import Wave, Waves
 
 PROVINCE_FILE = "province.yml"
 BASELINE_FILE = "baseline.yml"
 WAVES_FILE = "waves.yml"
+WAIVERS_FILE = "waivers.yml"
 SITES_DIR = "sites"
 
 
@@ -29,6 +31,7 @@ class Inventory:
     sites: dict[int, Site]  # by code, in code order
     register: dict[int, AdminUnit]
     sources: dict[str, SourceFile]  # province/baseline/waves by file name, sites by str(code)
+    waivers: Waivers = field(default_factory=Waivers)
 
     def site_source(self, code: int) -> SourceFile:
         return self.sources[str(code)]
@@ -65,7 +68,9 @@ def load_inventory(root: Path) -> Inventory:
     problems: list[Problem] = []
     sources: dict[str, SourceFile] = {}
 
-    def load_one(path: Path, model: type, key: str):
+    def load_one(path: Path, model: type, key: str, optional: bool = False):
+        if optional and not path.is_file():
+            return model()
         if not path.is_file():
             problems.append(Problem(path, 1, "", "file missing"))
             return None
@@ -81,6 +86,7 @@ def load_inventory(root: Path) -> Inventory:
     province = load_one(root / PROVINCE_FILE, Province, PROVINCE_FILE)
     baseline = load_one(root / BASELINE_FILE, Baseline, BASELINE_FILE)
     waves = load_one(root / WAVES_FILE, Waves, WAVES_FILE)
+    waivers = load_one(root / WAIVERS_FILE, Waivers, WAIVERS_FILE, optional=True)
     register, found = read_register(root / REGISTER_FILE)
     problems.extend(found)
 
@@ -107,7 +113,9 @@ def load_inventory(root: Path) -> Inventory:
 
     file_codes = {int(m["code"]) for p in site_files if (m := SITE_FILE.match(p.name))}
     problems.extend(crosscheck(sites_by_file, register, waves, sources.get(WAVES_FILE), file_codes))
-    if problems or province is None or baseline is None or waves is None:
+    if waivers is not None and baseline is not None and WAIVERS_FILE in sources:
+        problems.extend(check_waivers(waivers, sources[WAIVERS_FILE], baseline, sites))
+    if problems or province is None or baseline is None or waves is None or waivers is None:
         raise InventoryError(problems)
     return Inventory(
         root=root,
@@ -117,4 +125,5 @@ def load_inventory(root: Path) -> Inventory:
         sites=dict(sorted(sites.items())),
         register=register,
         sources=sources,
+        waivers=waivers,
     )
