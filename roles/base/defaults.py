@@ -18,8 +18,16 @@ SSH_MAX_AUTH_TRIES = 3
 
 # journald (TCD-LOG-001): keep at least 3 months; a year is kept if the disk allows.
 JOURNAL_RETENTION = "1year"
+JOURNAL_MIN_DAYS = 90  # what TCD-LOG-002 accepts (Circular 12/2022: at least 3 months)
 JOURNAL_MAX_USE = "4G"
 JOURNAL_KEEP_FREE = "2G"
 
 # The sudo rule a PC is handed over with (lab and field install); replaced by the admin group's.
 HANDOVER_SUDOERS = "/etc/sudoers.d/tcd-bootstrap"
+
+# What may listen on the network (TCD-FW-003), as (protocol, port, process): SSH everywhere,
+# NTP on the hub that serves the fleet's time. WireGuard's ports are the tunnels' own (vpn roles).
+LISTENERS = {
+    "ssh": [("tcp", 22, "sshd")],
+    "ntp": [("udp", 123, "chronyd")],
+}

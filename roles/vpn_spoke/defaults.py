@@ -6,3 +6,6 @@ PACKAGES = ["wireguard-tools", "wireguard-go"]
 KEEPALIVE_SECONDS = 25
 # A valid-looking key nobody holds, used until the hub's real key is known (all zeros).
 PLACEHOLDER_KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+HANDSHAKE_MAX_AGE = (
+    180  # s: WireGuard re-handshakes every 2 min while packets flow (TCD-VPN-001/002)
+)

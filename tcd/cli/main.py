@@ -15,6 +15,7 @@ from tcd import __version__
 from tcd.cli import inventory_cmd, lab_cmd
 from tcd.cli.plan_cmd import plan
 from tcd.cli.rollout_cmd import rollout_command
+from tcd.cli.verify_cmd import verify_command
 
 app = typer.Typer(
     name="tcd",
@@ -27,6 +28,7 @@ app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
 app.command()(plan)
 app.command(name="rollout")(rollout_command)
+app.command(name="verify")(verify_command)
 
 
 def _version(value: bool) -> None:

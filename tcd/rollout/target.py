@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tcd.exports.hosts import HostRecord
 from tcd.lab.addressing import lab_inventory
 from tcd.lab.lab import load_state
 from tcd.lab.settings import LabSettings
@@ -24,6 +25,17 @@ class Target:
     apt_update: bool
     connection: dict[str, Any] = field(default_factory=dict)  # pyinfra data for every host
     hosts: set[str] | None = None  # the hosts that exist there (a lab has only some)
+    ssh_config: Path | None = None  # None: the operator's own SSH setup (~/.ssh/config)
+
+    def ssh_host(self, record: HostRecord) -> str:
+        """What `ssh` is given for a host: a lab's ssh_config knows its hosts by name."""
+        return record.name if self.ssh_config else str(record.address)
+
+    def missing(self, records: list[HostRecord]) -> list[str]:
+        """Hosts of `records` that do not exist on this target (a lab has only some)."""
+        return sorted(
+            r.name for r in records if self.hosts is not None and r.name not in self.hosts
+        )
 
     def load_keys(self) -> PublicKeys:
         """WireGuard public keys collected by earlier rollouts (public: no secret here)."""
@@ -74,4 +86,5 @@ def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
             "ssh_look_for_keys": False,
         },
         hosts={h.name for h in state.hosts},
+        ssh_config=settings.ssh_config,
     )

@@ -1,0 +1,118 @@
+"""`tcd verify`: check deployed hosts against the baseline (tests/baseline, with testinfra)."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tcd.cli.common import (
+    DEFAULT,
+    InventoryOption,
+    SitesOption,
+    WaveOption,
+    console,
+    fail,
+    load_planned,
+    select_sites,
+)
+from tcd.cli.progress import RichReporter
+from tcd.lab.lab import LabError
+from tcd.lab.settings import LabSettings
+from tcd.rollout.target import field_target, lab_target
+from tcd.verify.plan import VerifyError
+from tcd.verify.results import VerifyRun
+from tcd.verify.run import verify
+
+STATUS_STYLE = {"pass": "green", "fail": "red", "unreachable": "dark_orange"}
+ReportOption = Annotated[
+    Path, typer.Option("--report", help="Reports go in a new folder under this one.")
+]
+
+
+def verify_command(
+    lab: Annotated[bool, typer.Option("--lab", help="Verify the lab, not the field.")] = False,
+    wave: WaveOption = None,
+    sites: SitesOption = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="Every site of the inventory.")] = False,
+    report: ReportOption = Path("reports"),
+    parallel: Annotated[int, typer.Option(help="Hosts read at once.", min=1)] = 16,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    inventory: InventoryOption = DEFAULT,
+) -> None:
+    """Check the hosts of a wave (or --sites, or --all) and both hubs against the baseline.
+
+    Writes JUnit XML, JSON and HTML under REPORT/<time>/. Exits 0 when every control passed (or
+    is waived), 1 if any failed or a host was unreachable, 2 on bad usage or invalid inventory."""
+    if sum((wave is not None, sites is not None, all_sites)) != 1:
+        fail("give one of --wave W, --sites CODE,… or --all")
+    loaded, _ = load_planned(inventory)
+    selected = select_sites(loaded, wave, sites)
+    selection = f"wave {wave}" if wave else "all sites" if all_sites else f"sites {sites}"
+    run, folder = run_verify(loaded, selected, selection, lab, report, parallel)
+    if as_json:
+        print(json.dumps(run.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_run(run, folder)
+    if run.failed:
+        raise typer.Exit(1)
+
+
+def run_verify(loaded, selected, selection: str, lab: bool, report: Path, parallel: int):
+    """Shared with `tcd demo`; a missing lab or host is bad usage (exit 2)."""
+    try:
+        target = lab_target(loaded, LabSettings.from_env()) if lab else field_target(loaded)
+        with RichReporter() as progress:
+            return verify(target, selected, selection, report, progress, parallel=parallel)
+    except (VerifyError, LabError) as exc:
+        fail(str(exc))
+
+
+def print_run(run: VerifyRun, folder: Path) -> None:
+    drift = run.drift
+    if drift.previous is not None and (drift.newly_failing or drift.newly_passing):
+        console.print(f"[bold]drift since {drift.previous}[/]")
+        for key in drift.newly_failing:
+            console.print(f"  [red]newly failing[/]  {key}")
+        for key in drift.newly_passing:
+            console.print(f"  [green]newly passing[/]  {key}")
+    failing = [c for c in run.checks if c.result in ("failed", "unreachable")]
+    for check in failing:
+        console.print(
+            f"[red]{check.result}[/] {check.control} {check.host}: {check.reason}", markup=True
+        )
+    for check in run.expired_waivers():
+        console.print(
+            f"[yellow]waiver expired[/] {check.control} {check.host} ({check.waiver.expires})"
+        )
+    console.print(site_table(run))
+    counts = run.counts()
+    summary = ", ".join(f"{n} {r}" for r, n in counts.items() if n or r == "passed")
+    verdict = "[red]FAIL[/]" if run.failed else "[green]PASS[/]"
+    console.print(f"{verdict} {summary} in {run.seconds} s; reports: {folder}/index.html")
+
+
+def site_table(run: VerifyRun) -> Table:
+    table = Table(title=f"verify {run.selection} on {run.target}", title_justify="left")
+    for column in (
+        "site",
+        "unit / hub",
+        "hosts",
+        "passed",
+        "failed",
+        "unreachable",
+        "waived",
+        "status",
+    ):
+        table.add_column(column)
+    for site in run.sites():
+        style = STATUS_STYLE[site.status]
+        table.add_row(
+            str(site.site) if site.site is not None else "hub",
+            site.name,
+            str(len(site.hosts)),
+            *(str(site.counts[r]) for r in ("passed", "failed", "unreachable", "waived")),
+            f"[{style}]{site.status}[/]",
+        )
+    return table

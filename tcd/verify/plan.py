@@ -1,0 +1,68 @@
+"""What a verify run checks: the selected hosts and both hubs, what the inventory expects of
+each (the same host data the roles were deployed with), and how to reach them."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from tcd.exports.hosts import fleet_records
+from tcd.model.baseline import Control
+from tcd.model.site import Site
+from tcd.paths import REPO_ROOT
+from tcd.planning import plan_addresses
+from tcd.planning.hostdata import host_data
+from tcd.rollout.target import Target
+
+SUITE_DIR = REPO_ROOT / "tests" / "baseline"
+
+
+class VerifyError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One host under check and the controls its roles promise."""
+
+    host: str
+    site: int | None  # None for a hub
+    site_name: str
+    controls: tuple[Control, ...]
+
+
+def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list[Subject]]:
+    """The suite's input (JSON-ready) and, per host, the controls that must each get a result."""
+    inventory = target.inventory
+    plan = plan_addresses(inventory)
+    selected = [inventory.sites[s.code] for s in sites]
+    records = [r for r in fleet_records(plan, selected) if r.kind != "camera"]
+    missing = target.missing(records)
+    if missing:
+        raise VerifyError(
+            f"not in {target.name}: {', '.join(missing)} (bring them up with tcd lab up)"
+        )
+    keys = target.load_keys()
+    data = host_data(inventory, plan, inventory.sites.values(), keys, target.apt_update)
+    hosts, subjects = [], []
+    for record in records:
+        entry = data[record.name]
+        roles = entry["tcd_roles"]
+        code = record.variables.get("tcd_site_code")
+        hosts.append(
+            {
+                "name": record.name,
+                "site": code,
+                "roles": roles,
+                "ssh_host": target.ssh_host(record),
+                "data": entry,
+            }
+        )
+        controls = tuple(c for c in inventory.baseline.controls if c.role.value in roles)
+        subjects.append(
+            Subject(record.name, code, record.variables.get("tcd_site_name", "hub"), controls)
+        )
+    suite = {
+        "target": target.name,
+        "ssh_config": str(target.ssh_config) if target.ssh_config else None,
+        "hosts": hosts,
+    }
+    return suite, subjects
