@@ -2,9 +2,11 @@
 lab of real hosts for integration tests."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,5 +120,49 @@ def pilot_lab() -> Iterator[LabHandle]:
             settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
         )
         yield LabHandle(settings, state)
+    finally:
+        lab_ops.down(settings, lab_ops.QuietReporter())
+
+
+TCD = str(Path(sys.executable).with_name("tcd"))
+
+
+@dataclass
+class RolledOut:
+    lab: LabHandle
+    first: dict
+    second: dict
+    outputs: list[str]  # everything the CLI printed, for the secret search
+
+    def rollout(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [TCD, "rollout", *args, "--lab", "--json"],
+            env=self.lab.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        self.outputs += [done.stdout, done.stderr]
+        return done
+
+
+@pytest.fixture(scope="session")
+def rolled_out() -> Iterator[RolledOut]:
+    """A fresh pilot lab (its own), rolled out twice."""
+    settings = lab_settings("tcdroll")
+    lab_ops.down(settings, lab_ops.QuietReporter())
+    inventory = load_inventory(INVENTORY)
+    try:
+        state = lab_ops.up(
+            settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
+        )
+        handle = RolledOut(LabHandle(settings, state), {}, {}, [])
+        first = handle.rollout("pilot")
+        assert first.returncode == 0, first.stdout + first.stderr
+        second = handle.rollout("pilot")
+        assert second.returncode == 0, second.stdout + second.stderr
+        handle.first, handle.second = json.loads(first.stdout), json.loads(second.stdout)
+        yield handle
     finally:
         lab_ops.down(settings, lab_ops.QuietReporter())

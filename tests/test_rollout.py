@@ -4,67 +4,22 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tcd.lab import lab as lab_ops
 from tcd.lab.addressing import lab_inventory
 from tcd.loading import load_inventory
 from tcd.planning import plan_addresses
 
-from .conftest import INVENTORY, REPO, LabHandle, lab_settings, replace_in
+from .conftest import INVENTORY, REPO, LabHandle, RolledOut, replace_in
 
 pytestmark = pytest.mark.lab
-TCD = str(Path(sys.executable).with_name("tcd"))
 RECEPTION_PCS = ["tcd-26380-pc1", "tcd-25217-pc1", "tcd-25195-pc1"]
 GATEWAYS = ["tcd-26380-pc1", "tcd-25217-gw1", "tcd-25195-pc1"]
 HUBS = ["tcd-hub-province", "tcd-hub-central"]
-
-
-@dataclass
-class RolledOut:
-    lab: LabHandle
-    first: dict
-    second: dict
-    outputs: list[str]  # everything the CLI printed, for the secret search
-
-    def rollout(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [TCD, "rollout", *args, "--lab", "--json"],
-            env=self.lab.env(),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        self.outputs += [done.stdout, done.stderr]
-        return done
-
-
-@pytest.fixture(scope="session")
-def rolled_out() -> Iterator[RolledOut]:
-    """A fresh pilot lab (its own), rolled out twice."""
-    settings = lab_settings("tcdroll")
-    lab_ops.down(settings, lab_ops.QuietReporter())
-    inventory = load_inventory(INVENTORY)
-    try:
-        state = lab_ops.up(
-            settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
-        )
-        handle = RolledOut(LabHandle(settings, state), {}, {}, [])
-        first = handle.rollout("pilot")
-        assert first.returncode == 0, first.stdout + first.stderr
-        second = handle.rollout("pilot")
-        assert second.returncode == 0, second.stdout + second.stderr
-        handle.first, handle.second = json.loads(first.stdout), json.loads(second.stdout)
-        yield handle
-    finally:
-        lab_ops.down(settings, lab_ops.QuietReporter())
 
 
 def lab_plan(handle: LabHandle):

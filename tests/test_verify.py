@@ -1,0 +1,191 @@
+"""`tcd verify` on the rolled-out pilot lab: real hosts, real SSH, real breakages.
+
+Shares the session's rolled-out lab with test_rollout.py; every test that breaks a host leaves
+it repaired (by `tcd rollout`, as an operator would)."""
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from .conftest import INVENTORY, TCD, RolledOut
+
+pytestmark = pytest.mark.lab
+
+# Each breakage an operator could make by hand, and the (host, control) it must fail
+BREAKAGES = {
+    ("tcd-26380-pc1", "TCD-SSH-001"): "printf 'PasswordAuthentication yes\\n' "
+    "> /etc/ssh/sshd_config.d/00-local.conf && systemctl reload ssh",
+    ("tcd-25217-pc1", "TCD-FW-001"): "nft flush ruleset",
+    ("tcd-25217-gw1", "TCD-VPN-001"): "ip link set wg-province down",
+    ("tcd-25195-pc1", "TCD-TIME-001"): "systemctl stop chrony",
+    ("tcd-25195-pc1", "TCD-ACC-001"): "useradd -o -u 0 -g 0 -M -d /root -s /bin/sh toor",
+    ("tcd-26380-pc1", "TCD-KIOSK-001"): "echo 'kiosk:Kiosk#2026' | chpasswd",
+}
+# what else those breakages rightly fail: no SSH rule once the ruleset is gone; no route to the
+# provincial office once its tunnel is down
+CONSEQUENCES = {("tcd-25217-pc1", "TCD-FW-002"), ("tcd-25217-gw1", "TCD-VPN-003")}
+
+
+def verify(
+    lab: RolledOut, reports: Path, *args: str, inventory: Path = INVENTORY
+) -> tuple[subprocess.CompletedProcess[str], dict]:
+    argv = [TCD, "verify", "--lab", "--wave", "pilot", "--report", str(reports), "--json"]
+    done = subprocess.run(
+        [*argv, "-i", str(inventory), *args],
+        env=lab.lab.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    lab.outputs += [done.stdout, done.stderr]
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return done, json.loads(done.stdout)
+
+
+def failing(result: dict) -> set[tuple[str, str]]:
+    return {
+        (host, check["control"])
+        for host, entry in result["hosts"].items()
+        for check in entry["checks"]
+        if check["result"] in ("failed", "unreachable")
+    }
+
+
+def latest(reports: Path) -> Path:
+    return sorted(p for p in reports.iterdir() if (p / "verify.json").is_file())[-1]
+
+
+def test_rolled_out_pilot_passes_and_reports_agree(rolled_out: RolledOut, tmp_path: Path) -> None:
+    done, result = verify(rolled_out, tmp_path)
+    assert done.returncode == 0, failing(result)
+    assert result["passed"] and result["counts"]["failed"] == 0
+    folder = latest(tmp_path)
+    saved = json.loads((folder / "verify.json").read_text())
+    from_json = {(c["host"], c["control"], c["result"]) for c in saved["checks"]}
+    printed = {
+        (host, c["control"], c["result"])
+        for host, entry in result["hosts"].items()
+        for c in entry["checks"]
+    }
+    junit = ET.parse(folder / "junit.xml").getroot()
+    from_junit = set()
+    for case in junit.iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        from_junit.add((case.get("classname"), props["control"], props["result"]))
+        assert (case.find("failure") is None) == (props["result"] in ("passed", "waived"))
+    html = (folder / "index.html").read_text()
+    rows = re.findall(r'data-host="([^"]+)" data-control="([^"]+)" data-result="([^"]+)"', html)
+    assert from_json == printed == from_junit == set(rows)
+    # every host of the pilot and both hubs, each with every control of its roles
+    hosts = {h for h, _, _ in from_json}
+    assert hosts == {"tcd-26380-pc1", "tcd-25217-gw1", "tcd-25217-pc1", "tcd-25195-pc1"} | {
+        "tcd-hub-province",
+        "tcd-hub-central",
+    }
+    assert len(from_json) == len(saved["checks"]) > 100
+    assert int(junit.get("tests")) == len(from_json) and junit.get("failures") == "0"
+
+
+def test_breakages_fail_their_control_show_as_drift_and_rollout_repairs(
+    rolled_out: RolledOut, tmp_path: Path
+) -> None:
+    verify(rolled_out, tmp_path)  # the baseline run the drift is measured from
+    try:
+        for (host, _), command in BREAKAGES.items():
+            rolled_out.lab.ssh(host, f"sudo sh -c {json.dumps(command)}")
+        broken, result = verify(rolled_out, tmp_path)
+        assert broken.returncode == 1
+        assert failing(result) == set(BREAKAGES) | CONSEQUENCES
+        newly = {tuple(k.split()) for k in result["drift"]["newly_failing"]}
+        assert newly == set(BREAKAGES) | CONSEQUENCES
+        reasons = {
+            (host, c["control"]): c["reason"]
+            for host, entry in result["hosts"].items()
+            for c in entry["checks"]
+        }
+        assert "passwordauthentication is yes" in reasons[("tcd-26380-pc1", "TCD-SSH-001")]
+        assert "toor" in reasons[("tcd-25195-pc1", "TCD-ACC-001")]
+        assert "Kiosk#2026" not in json.dumps(result)  # a password set by hand is not echoed
+    finally:
+        repaired = rolled_out.rollout("pilot")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert json.loads(repaired.stdout)["operations_changed"] > 0
+    wait_for_time_sync(rolled_out, "tcd-25195-pc1")
+    done, result = verify(rolled_out, tmp_path)
+    assert done.returncode == 0, failing(result)
+    newly = {tuple(k.split()) for k in result["drift"]["newly_passing"]}
+    assert newly == set(BREAKAGES) | CONSEQUENCES
+    again = rolled_out.rollout("pilot")  # and the repair is not repeated
+    assert json.loads(again.stdout)["operations_changed"] == 0
+
+
+def wait_for_time_sync(lab: RolledOut, host: str, seconds: int = 60) -> None:
+    """chronyd selects its source a few polls after a restart."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        sources = lab.lab.ssh(host, "sudo chronyc -c -n sources", check=False).stdout
+        if any(line.split(",")[1:2] == ["*"] for line in sources.splitlines()):
+            return
+        time.sleep(1)
+    pytest.fail(f"{host}: chrony did not select its source within {seconds} s")
+
+
+def write_waiver(inventory: Path, expires: dt.date) -> None:
+    (inventory / "waivers.yml").write_text(
+        "waivers:\n"
+        "  - control: TCD-TIME-001\n"
+        "    site: 25195\n"
+        "    justification: the commune's PC clock is being replaced (test)\n"
+        f"    expires: {expires.isoformat()}\n",
+        encoding="utf-8",
+    )
+
+
+def test_waiver_until_its_expiry(rolled_out: RolledOut, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, inventory)
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()
+    rolled_out.lab.ssh("tcd-25195-pc1", "sudo systemctl stop chrony")
+    try:
+        write_waiver(inventory, today + dt.timedelta(days=30))
+        done, result = verify(rolled_out, tmp_path / "reports", inventory=inventory)
+        assert done.returncode == 0, failing(result)
+        checks = {c["control"]: c for c in result["hosts"]["tcd-25195-pc1"]["checks"]}
+        assert checks["TCD-TIME-001"]["result"] == "waived"
+        assert checks["TCD-TIME-001"]["waiver"]["expired"] is False
+        assert result["counts"]["waived"] == 1
+
+        write_waiver(inventory, today - dt.timedelta(days=1))
+        done, result = verify(rolled_out, tmp_path / "reports", inventory=inventory)
+        assert done.returncode == 1
+        assert failing(result) == {("tcd-25195-pc1", "TCD-TIME-001")}
+        checks = {c["control"]: c for c in result["hosts"]["tcd-25195-pc1"]["checks"]}
+        assert checks["TCD-TIME-001"]["waiver"]["expired"] is True
+        html = (latest(tmp_path / "reports") / "index.html").read_text()
+        assert "Miễn trừ đã hết hạn" in html
+    finally:
+        rolled_out.lab.ssh("tcd-25195-pc1", "sudo systemctl start chrony")
+        wait_for_time_sync(rolled_out, "tcd-25195-pc1")
+
+
+def test_an_offline_host_is_unreachable_not_skipped(rolled_out: RolledOut, tmp_path: Path) -> None:
+    env = rolled_out.lab.env()
+    stop = subprocess.run([TCD, "lab", "stop", "tcd-25217-pc1"], env=env, check=False)
+    assert stop.returncode == 0
+    try:
+        done, result = verify(rolled_out, tmp_path)
+        assert done.returncode == 1
+        checks = result["hosts"]["tcd-25217-pc1"]["checks"]
+        assert checks and all(c["result"] == "unreachable" for c in checks)
+        assert failing(result) == {("tcd-25217-pc1", c["control"]) for c in checks}
+    finally:
+        start = subprocess.run([TCD, "lab", "start", "tcd-25217-pc1"], env=env, check=False)
+    assert start.returncode == 0
