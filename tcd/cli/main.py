@@ -12,7 +12,7 @@ if sys.argv[1:2] == ["rollout"]:
 import typer
 
 from tcd import __version__
-from tcd.cli import inventory_cmd, lab_cmd
+from tcd.cli import inventory_cmd, lab_cmd, survey_cmd
 from tcd.cli.plan_cmd import plan
 from tcd.cli.rollout_cmd import rollout_command
 
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(survey_cmd.app, name="survey")
 app.command()(plan)
 app.command(name="rollout")(rollout_command)
 
