@@ -210,7 +210,7 @@ def main() -> int:
         fill(workbook, answers)
         slug = inventory.site_source(code).path.stem
         path = OUT / f"{slug}.{SUFFIX}.xlsx"
-        write_atomically(path, workbook_bytes(workbook))
+        write_atomically(path, workbook_bytes(workbook), 0o644)
         print(f"wrote {path.relative_to(REPO)}")
     return 0
 

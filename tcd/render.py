@@ -39,12 +39,17 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write beside the target, then rename: a reader never sees half a file. Text is UTF-8."""
+def write_atomically(path: Path, content: str | bytes, mode: int | None = None) -> None:
+    """Write beside the target, then rename: a reader never sees half a file. Text is UTF-8.
+    A file replaced keeps its permissions; a new one gets `mode` (default: owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if path.exists():
+            Path(tmp).chmod(path.stat().st_mode & 0o7777)
+        elif mode is not None:
+            Path(tmp).chmod(mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         Path(tmp).replace(path)

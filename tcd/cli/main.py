@@ -14,6 +14,7 @@ import typer
 from tcd import __version__
 from tcd.cli import inventory_cmd, lab_cmd, survey_cmd
 from tcd.cli.plan_cmd import plan
+from tcd.cli.readiness_cmd import readiness
 from tcd.cli.rollout_cmd import rollout_command
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(survey_cmd.app, name="survey")
 app.command()(plan)
 app.command(name="rollout")(rollout_command)
+app.command()(readiness)
 
 
 def _version(value: bool) -> None:

@@ -46,7 +46,7 @@ def template(
         unit = loaded.sites.get(site)
         if unit is None:
             fail(f"unknown site code: {site}")
-    write_atomically(output, workbook_bytes(survey_template(unit)))
+    write_atomically(output, workbook_bytes(survey_template(unit)), 0o644)
     who = f"{unit.code} {unit.name}" if unit is not None else "any unit (code typed by the unit)"
     console.print(f"wrote {output}: survey workbook for {who}")
 
