@@ -11,6 +11,7 @@ import jinja2
 import yaml
 
 from tcd.paths import TEMPLATES_DIR
+from tcd.text import format_vnd
 
 
 def yaml_scalar(value: Any) -> str:
@@ -30,6 +31,7 @@ def environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "xml"]),
     )
     env.filters["yaml"] = yaml_scalar
+    env.filters["vnd"] = format_vnd
     return env
 
 
@@ -37,13 +39,19 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
+def write_atomically(path: Path, content: str | bytes, mode: int | None = None) -> None:
+    """Write beside the target, then rename: a reader never sees half a file. Text is UTF-8.
+    A file replaced keeps its permissions; a new one gets `mode` (default: owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        if path.exists():
+            Path(tmp).chmod(path.stat().st_mode & 0o7777)
+        elif mode is not None:
+            Path(tmp).chmod(mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

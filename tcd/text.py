@@ -1,4 +1,4 @@
-"""Vietnamese text made safe for file names and group names."""
+"""Vietnamese text: made safe for file names and group names, folded for matching, money."""
 
 import re
 import unicodedata
@@ -12,3 +12,13 @@ def ascii_fold(text: str) -> str:
 
 def slug(text: str, separator: str = "-") -> str:
     return re.sub(r"[^a-z0-9]+", separator, ascii_fold(text)).strip(separator)
+
+
+def match_key(text: str) -> str:
+    """What a clerk typed, reduced for matching a choice: 'Không  có ' -> 'khong co'."""
+    return " ".join(ascii_fold(unicodedata.normalize("NFC", text)).split())
+
+
+def format_vnd(amount: int) -> str:
+    """Vietnamese style: 19500000 -> '19.500.000 ₫' (dot groups thousands)."""
+    return f"{amount:,d}".replace(",", ".") + " ₫"

@@ -12,8 +12,9 @@ if sys.argv[1:2] == ["rollout"]:
 import typer
 
 from tcd import __version__
-from tcd.cli import inventory_cmd, lab_cmd
+from tcd.cli import inventory_cmd, lab_cmd, survey_cmd
 from tcd.cli.plan_cmd import plan
+from tcd.cli.readiness_cmd import readiness
 from tcd.cli.rollout_cmd import rollout_command
 from tcd.cli.verify_cmd import verify_command
 
@@ -26,9 +27,11 @@ app = typer.Typer(
 )
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(survey_cmd.app, name="survey")
 app.command()(plan)
 app.command(name="rollout")(rollout_command)
 app.command(name="verify")(verify_command)
+app.command()(readiness)
 
 
 def _version(value: bool) -> None:

@@ -43,17 +43,17 @@ def _field_names(model: type[BaseModel], loc: Any) -> list[str]:
         fields = getattr(current, "model_fields", None)
         if fields is None or not isinstance(part, str) or part not in fields:
             continue
-        current = _inner_model(fields[part].annotation)
+        current = inner_model(fields[part].annotation)
     fields = getattr(current, "model_fields", None)
     return list(fields) if fields else []
 
 
-def _inner_model(annotation: Any) -> Any:
+def inner_model(annotation: Any) -> Any:
     """The BaseModel inside list[X], X | None, Annotated[...]; the annotation itself otherwise."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
+        found = inner_model(arg)
         if isinstance(found, type) and issubclass(found, BaseModel):
             return found
     return annotation

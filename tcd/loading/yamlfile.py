@@ -93,6 +93,11 @@ def read_yaml(path: Path) -> tuple[SourceFile | None, list[Problem]]:
         return None, [
             Problem(path, line, "", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
         ]
+    return parse_yaml(path, text)
+
+
+def parse_yaml(path: Path, text: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Parse `text` as the content of `path` (read, or about to be written); never raise."""
     source = SourceFile(path, text)
     try:
         source.data = yaml.load(text, Loader=StrictLoader)

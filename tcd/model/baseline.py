@@ -43,8 +43,11 @@ class Area(StrEnum):
 
 
 class Level(StrEnum):
-    MUST = "must"  # a gap makes the unit "not ready"
-    SHOULD = "should"  # a gap is reported and costed, the unit can still start
+    """Both levels are gaps (the unit is not "Đạt"); the level is printed in the proposal so the
+    Province can defer SHOULD items first."""
+
+    MUST = "must"  # required for the room
+    SHOULD = "should"  # recommended: reported and costed, the unit can start without it
 
 
 class Severity(StrEnum):
@@ -148,6 +151,11 @@ class Requirement(InputModel):
     id: RequirementId
     area: Area
     level: Level = Level.MUST
+    blocking: bool = Field(
+        default=False,
+        description="a gap means no session can take place at all (the thing is missing): the"
+        " unit is 'Chưa đáp ứng', and the area's other requirements are not assessed",
+    )
     title: Text = Field(description="Vietnamese, as printed in the proposal")
     title_en: Text
     check: Check
@@ -155,6 +163,12 @@ class Requirement(InputModel):
         default=[], description="what closes the gap; empty when money cannot (e.g. room size)"
     )
     source: Text
+
+    @model_validator(mode="after")
+    def _blocking_is_a_must(self) -> Self:
+        if self.blocking and self.level is not Level.MUST:
+            raise ValueError(f"{self.id}: a blocking requirement has level 'must'")
+        return self
 
     @model_validator(mode="after")
     def _field_fits_area(self) -> Self:

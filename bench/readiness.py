@@ -1,0 +1,175 @@
+"""Benchmark: `tcd readiness` (load, assess, write the xlsx workbook and the HTML report).
+
+    .venv/bin/python bench/readiness.py [--repeat 3] [--synthetic 3321]
+
+Cases: the committed 95-unit inventory with the synthetic demo workbooks of
+examples/survey-demo/ imported (a copy: the committed inventory stays honest), and a synthetic
+inventory of 3,321 units (bench/inventory.py's) where every unit has a synthetic survey, merged
+into its site file by the importer's own merge. Each run is a fresh interpreter; "library" is
+load_inventory + review + write_reports after imports, "CLI" the whole `tcd readiness` process.
+Target (this 2-core machine): 3,321 units ≤ 5 s including the xlsx. Results: docs/benchmarks.md.
+"""
+
+import argparse
+import datetime as dt
+import json
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from inventory import synthetic_inventory  # bench/inventory.py
+from tcd.loading import load_inventory
+from tcd.render import write_atomically
+from tcd.survey.merge import merged_text
+from tcd.survey.reader import SurveyEntry
+
+REPO = Path(__file__).resolve().parent.parent
+TCD = Path(sys.executable).with_name("tcd")
+
+PROBE = """
+import datetime as dt, json, resource, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from tcd.loading import load_inventory
+from tcd.readiness.assess import review
+from tcd.readiness.report import write_reports
+imported = time.perf_counter()
+inventory = load_inventory(Path(sys.argv[1]))
+loaded = time.perf_counter()
+result = review(inventory)
+assessed = time.perf_counter()
+write_reports(result, Path(sys.argv[2]), dt.date.today())
+done = time.perf_counter()
+print(json.dumps({"units": len(inventory.sites), "load": loaded - imported,
+                  "assess": assessed - loaded, "write": done - assessed,
+                  "seconds": done - imported,
+                  "surveyed": sum(u.status != "Chưa khảo sát" for u in result.units),
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def synthetic_survey(code: int) -> tuple[dict, dict]:
+    """A plausible survey for a unit, the same for the same code (survey, uplink)."""
+    rng = random.Random(code)
+    pcs = [
+        {
+            "count": rng.choice([1, 1, 2]),
+            "cpu": rng.choice(["Core i3-10100", "Core i5-12400", "Pentium G4400"]),
+            "ram_gb": rng.choice([4, 8, 16]),
+            "storage_gb": rng.choice([256, 500, 512, 1000]),
+            "storage_kind": rng.choice(["ssd", "hdd"]),
+            "os": rng.choice(["Windows 10 Pro", "Windows 11 Pro", "Ubuntu 22.04 LTS", "Debian 12"]),
+            "year_purchased": rng.randint(2012, 2025),
+        }
+        for _ in range(rng.choice([0, 1, 1, 1, 2]))
+    ]
+    kind = rng.choice(["tslcd", "tslcd", "ftth", "4g", "none"])
+    return {
+        "date": dt.date(2025, 10, rng.randint(1, 14)),
+        "respondent": "Văn phòng UBND (synthetic)",
+        "pcs": pcs,
+        "cameras": [{"kind": "usb", "resolution_p": rng.choice([720, 1080])}]
+        if rng.random() < 0.8
+        else [],
+        "audio": {"microphone": rng.random() < 0.9, "speakers": True, "echo_cancelling": False},
+        "displays": [{"kind": "tv", "size_inch": rng.choice([43, 55, 65])}]
+        if rng.random() < 0.85
+        else [],
+        "ups": {"present": False},
+        "room": {"dedicated": rng.random() < 0.6, "area_m2": rng.choice([9, 12, 20])},
+        "network": {"measured_mbps": rng.choice([15, 50, 150]), "lan_ports_in_room": 1},
+    }, ({"kind": kind} if kind == "none" else {"kind": kind, "bandwidth_mbps": 100})
+
+
+def survey_everything(inventory_dir: Path) -> None:
+    inventory = load_inventory(inventory_dir)
+    for code in inventory.sites:
+        source = inventory.site_source(code)
+        survey, uplink = synthetic_survey(code)
+        text = merged_text(source.text, SurveyEntry(source.path, code, survey, uplink))
+        write_atomically(source.path, text)
+
+
+def demo_inventory(root: Path) -> Path:
+    inventory = root / "inventory"
+    shutil.copytree(REPO / "inventory", inventory)
+    demo = sorted(str(p) for p in (REPO / "examples" / "survey-demo").glob("*.xlsx"))
+    subprocess.run(
+        [str(TCD), "survey", "import", "-i", str(inventory), *demo],
+        check=True,
+        capture_output=True,
+    )
+    return inventory
+
+
+def measure(inventory: Path, out: Path, repeat: int) -> dict:
+    runs, cli = [], []
+    for _ in range(repeat):
+        probe = subprocess.run(
+            [sys.executable, "-c", PROBE, str(inventory), str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(json.loads(probe.stdout))
+        start = time.perf_counter()
+        subprocess.run(
+            [str(TCD), "readiness", "-i", str(inventory), "-o", str(out)],
+            capture_output=True,
+            check=True,
+        )
+        cli.append(time.perf_counter() - start)
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    return {
+        "units": runs[0]["units"],
+        "surveyed": runs[0]["surveyed"],
+        "load": median("load"),
+        "assess": median("assess"),
+        "write": median("write"),
+        "library": median("seconds"),
+        "cli": statistics.median(cli),
+        "rss": max(r["rss_mib"] for r in runs),
+        "xlsx_mib": (out / "ra-soat-san-sang.xlsx").stat().st_size / 2**20,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="readiness review benchmark")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--synthetic", type=int, default=3321)
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tcd-bench-") as tmp:
+        root = Path(tmp)
+        results.append(measure(demo_inventory(root / "demo"), root / "out-demo", args.repeat))
+        synthetic = synthetic_inventory(root / "synthetic", args.synthetic)
+        survey_everything(synthetic)
+        results.append(measure(synthetic, root / "out-synthetic", args.repeat))
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, {args.repeat} runs each"
+    )
+    print(
+        "| units | surveyed | load | assess | write xlsx+html | library total | "
+        "`tcd readiness` (median) | peak RSS | xlsx |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['units']} | {r['surveyed']} | {r['load']:.2f} s | {r['assess']:.2f} s "
+            f"| {r['write']:.2f} s | {r['library']:.2f} s | {r['cli']:.2f} s "
+            f"| {r['rss']:.0f} MiB | {r['xlsx_mib']:.1f} MiB |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""`tcd readiness`: the consolidated readiness review with the investment proposal."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tcd.cli.common import DEFAULT, InventoryOption, console, load_planned
+from tcd.readiness.assess import review
+from tcd.readiness.report import STATUS_ORDER, write_reports
+from tcd.text import format_vnd
+
+
+def readiness(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Folder for the workbook and the HTML report.", file_okay=False
+        ),
+    ] = Path("build/readiness"),
+    inventory: InventoryOption = DEFAULT,
+) -> None:
+    """Assess every unit against the readiness requirements of baseline.yml: status, gaps, and
+    the proposed investment per gap from the price catalogue. Writes an xlsx workbook and an
+    HTML report (charts that open offline) and prints a summary."""
+    loaded, _ = load_planned(inventory)
+    result = review(loaded)
+    workbook, html = write_reports(result, output, dt.date.today())
+    province = result.province
+    table = Table(title=f"Readiness of {province.units} units")
+    table.add_column("status")
+    table.add_column("units", justify="right")
+    for status in STATUS_ORDER:
+        table.add_row(str(status), str(province.statuses[status]))
+    console.print(table)
+    console.print(
+        f"proposed investment: {format_vnd(province.one_off)} one-off,"
+        f" {format_vnd(province.yearly)} per year"
+    )
+    common = result.gap_counts()[:3]
+    if common:
+        console.print("most common gaps: " + ", ".join(f"{r.id} ({n} units)" for r, n in common))
+    console.print(f"wrote {workbook} and {html}")

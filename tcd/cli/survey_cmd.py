@@ -1,0 +1,92 @@
+"""`tcd survey template` and `tcd survey import`."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tcd.cli.common import (
+    DEFAULT,
+    EXIT_INVALID,
+    InventoryOption,
+    console,
+    errors,
+    fail,
+    load_planned,
+)
+from tcd.render import write_atomically
+from tcd.survey.importer import apply, plan_import
+from tcd.survey.template import survey_template, workbook_bytes
+
+app = typer.Typer(
+    help="The readiness survey: a workbook for each unit, and importing the filled ones.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def template(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Workbook to write (.xlsx).", dir_okay=False)
+    ],
+    site: Annotated[
+        int | None,
+        typer.Option("--site", help="Admin code: fill in and lock this unit's identity."),
+    ] = None,
+    inventory: InventoryOption = DEFAULT,
+) -> None:
+    """Write the Vietnamese survey workbook a unit fills: instructions, the unit's identity
+    (locked), and sheets for PCs, cameras, audio, displays, network, room and power."""
+    if output.suffix.lower() != ".xlsx":
+        fail(f"the workbook must be an .xlsx file (got {output})")
+    loaded, _ = load_planned(inventory)
+    unit = None
+    if site is not None:
+        unit = loaded.sites.get(site)
+        if unit is None:
+            fail(f"unknown site code: {site}")
+    write_atomically(output, workbook_bytes(survey_template(unit)), 0o644)
+    who = f"{unit.code} {unit.name}" if unit is not None else "any unit (code typed by the unit)"
+    console.print(f"wrote {output}: survey workbook for {who}")
+
+
+@app.command(name="import")
+def import_(
+    workbooks: Annotated[
+        list[Path], typer.Argument(help="Filled survey workbooks (.xlsx).", dir_okay=False)
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the changes, write nothing.")
+    ] = False,
+    inventory: InventoryOption = DEFAULT,
+) -> None:
+    """Check every cell of the workbooks and merge the findings into inventory/sites/*.yml
+    (comments and order kept). Any problem in any workbook: each is listed as
+    FILE › sheet › cell: reason, exit 2, nothing written."""
+    loaded, _ = load_planned(inventory)
+    changes, problems = plan_import(workbooks, loaded, dt.date.today())
+    if problems:
+        for problem in problems:
+            errors.print(str(problem), markup=False)
+        count = len(problems)
+        errors.print(
+            f"{count} problem{'s' if count != 1 else ''} in {len(workbooks)} workbook"
+            f"{'s' if len(workbooks) != 1 else ''}; nothing was written."
+        )
+        raise typer.Exit(EXIT_INVALID)
+    if dry_run:
+        for change in changes:
+            if change.changed:
+                console.print(change.diff(), markup=False, highlight=False, end="")
+    written = [] if dry_run else apply(changes)
+    for change in changes:
+        state = "unchanged" if not change.changed else "would change" if dry_run else "updated"
+        console.print(
+            f"{change.code} {change.name} ← {change.workbook.name}: {state}", markup=False
+        )
+    changed = sum(change.changed for change in changes)
+    if dry_run:
+        console.print(f"dry run: {changed} site file(s) would change; nothing was written.")
+    else:
+        console.print(f"{len(written)} site file(s) updated, {len(changes) - changed} unchanged.")
