@@ -24,6 +24,8 @@ from tcd.lab import lab as lab_ops
 from tcd.lab.image import ensure_image
 from tcd.lab.settings import LabSettings
 from tcd.lab.system import LabCommandError
+from tcd.loading import Inventory
+from tcd.model.site import Site
 
 app = typer.Typer(
     help="A lab: the selected sites and both hubs as real hosts (systemd containers) here.",
@@ -36,7 +38,7 @@ HostArgument = Annotated[
 ]
 
 
-def _settings() -> LabSettings:
+def lab_settings() -> LabSettings:
     try:
         return LabSettings.from_env()
     except ValueError as exc:
@@ -56,7 +58,7 @@ def image(
     rebuild: Annotated[bool, typer.Option(help="Build again even if cached.")] = False,
 ) -> None:
     """Build (or find cached) the Debian 12 base image every lab host boots."""
-    settings = _settings()
+    settings = lab_settings()
     if os.geteuid() != 0:
         fail("building the image needs root (debootstrap)", code=1)
     with RichReporter() as reporter:
@@ -77,7 +79,7 @@ def up(
     ] = None,
 ) -> None:
     """Start a lab host for every host of the selected sites, plus both hubs."""
-    settings = _settings()
+    settings = lab_settings()
     loaded, _ = load_planned(inventory)
     if count is not None and (wave or sites):
         fail("give one of --wave, --sites, --count")
@@ -88,6 +90,11 @@ def up(
         fail("choose the sites: --wave W, --sites CODE,… or --count N (e.g. --wave pilot)")
     else:
         selected = select_sites(loaded, wave, sites)
+    start_lab(settings, loaded, selected)
+
+
+def start_lab(settings: LabSettings, loaded: Inventory, selected: list[Site]) -> None:
+    """`tcd lab up` once the sites are chosen (also the first step of `tcd demo`)."""
     started = time.monotonic()
     with RichReporter() as reporter:
         state = _guard(lambda: lab_ops.up(settings, loaded, selected, reporter))
@@ -101,7 +108,10 @@ def up(
 @app.command()
 def down() -> None:
     """Remove every namespace, mount, link and process the lab made (safe to run twice)."""
-    settings = _settings()
+    stop_lab(lab_settings())
+
+
+def stop_lab(settings: LabSettings) -> None:
     with RichReporter() as reporter:
         report = _guard(lambda: lab_ops.down(settings, reporter))
     console.print(
@@ -113,7 +123,7 @@ def down() -> None:
 @app.command()
 def status() -> None:
     """List the lab's hosts and whether each answers on SSH. Exits 1 if any does not."""
-    settings = _settings()
+    settings = lab_settings()
     hosts = _guard(lambda: lab_ops.status(settings))
     table = Table(title=f"lab {settings.name!r}", title_justify="left")
     for column in ("host", "site", "address", "running", "ssh"):
@@ -140,7 +150,7 @@ def ssh(
 ) -> None:
     """Open a shell on a lab host, or run one command: `tcd lab ssh HOST -- CMD` exits with
     the command's status."""
-    settings = _settings()
+    settings = lab_settings()
     state = _guard(lambda: lab_ops.load_state(settings))
     _guard(lambda: state.host(host))
     # like `kubectl exec`, the words after -- stay words (use `-- sh -c '…'` for a pipeline)
@@ -153,7 +163,7 @@ def ssh(
 @app.command()
 def stop(host: HostArgument) -> None:
     """Power a lab host off, as a site going offline (its disk is kept)."""
-    settings = _settings()
+    settings = lab_settings()
     _guard(lambda: lab_ops.stop_host(settings, host))
     console.print(f"{host} stopped")
 
@@ -161,7 +171,7 @@ def stop(host: HostArgument) -> None:
 @app.command()
 def start(host: HostArgument) -> None:
     """Boot a stopped lab host again and wait until it answers on SSH."""
-    settings = _settings()
+    settings = lab_settings()
     with RichReporter() as reporter:
         _guard(lambda: lab_ops.start_host(settings, host, reporter))
     console.print(f"{host} started")

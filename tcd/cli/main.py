@@ -2,7 +2,7 @@
 
 import sys
 
-if sys.argv[1:2] == ["rollout"]:
+if sys.argv[1:2] in (["rollout"], ["demo"]):
     # pyinfra talks to many hosts at once through gevent; like pyinfra's own CLI, patch
     # before anything opens sockets or threads (only for the command that needs it)
     from gevent import monkey
@@ -13,6 +13,7 @@ import typer
 
 from tcd import __version__
 from tcd.cli import inventory_cmd, lab_cmd, survey_cmd
+from tcd.cli.demo_cmd import demo_command
 from tcd.cli.plan_cmd import plan
 from tcd.cli.readiness_cmd import readiness
 from tcd.cli.rollout_cmd import rollout_command
@@ -32,6 +33,7 @@ app.command()(plan)
 app.command(name="rollout")(rollout_command)
 app.command(name="verify")(verify_command)
 app.command()(readiness)
+app.command(name="demo")(demo_command)
 
 
 def _version(value: bool) -> None:

@@ -18,6 +18,8 @@ from tcd.cli.common import (
 from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
 from tcd.lab.settings import LabSettings
+from tcd.loading import Inventory
+from tcd.model.site import Site
 from tcd.rollout.engine import RolloutError, RolloutResult, rollout
 from tcd.rollout.target import Target, field_target, lab_target
 
@@ -55,24 +57,34 @@ def rollout_command(
         fail("give a WAVE or --sites CODE,… (one of them)")
     loaded, _ = load_planned(inventory)
     selected = select_sites(loaded, wave, sites)
+    result = run_rollout(loaded, selected, lab=lab, dry=dry, parallel=parallel)
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_rollout(result)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def run_rollout(
+    loaded: Inventory, selected: list[Site], *, lab: bool, dry: bool = False, parallel: int = 10
+) -> RolloutResult:
+    """Shared with `tcd demo`: a rollout that cannot start is exit 1 with one line."""
     try:
         target: Target = lab_target(loaded, LabSettings.from_env()) if lab else field_target(loaded)
         with RichReporter() as progress:
-            result = rollout(
+            return rollout(
                 target, selected, dry=dry, parallel=parallel, reporter=_Reporter(progress)
             )
     except (RolloutError, LabError) as exc:
         fail(str(exc), code=1)
-    if as_json:
-        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
-    else:
-        console.print(_table(result))
-        verb = "would change" if dry else "changed"
-        console.print(
-            f"{result.changed} operations {verb} on {result.target}" + (" (dry run)" if dry else "")
-        )
-    if result.failed:
-        raise typer.Exit(1)
+
+
+def print_rollout(result: RolloutResult) -> None:
+    console.print(_table(result))
+    verb = "would change" if result.dry else "changed"
+    dry = " (dry run)" if result.dry else ""
+    console.print(f"{result.changed} operations {verb} on {result.target}{dry}")
 
 
 def _table(result: RolloutResult) -> Table:

@@ -349,3 +349,9 @@ class _Phase:
 
     def close(self) -> None:
         disconnect_all(self.state)
+        # pyinfra's SSH connector keeps its paramiko client open after disconnect (its CLI
+        # exits right after): close them, or each phase leaves a transport and its proxy behind
+        for host in self.state.inventory:
+            client = getattr(host.connector, "client", None)
+            if client is not None:
+                client.close()
