@@ -2,7 +2,7 @@
 
     sudo .venv/bin/python bench/verify.py [--cases pilot,20,95] [--repeat 3] [--parallel 16]
 
-Each case gets a fresh lab of its own (name tcdbenchv), rolled out once with the real CLI, then
+Each case gets a fresh lab of its own (name tcdbv), rolled out once with the real CLI, then
 the real `tcd verify` CLI runs `--repeat` times (wall time of the whole command, median kept;
 every run must pass). The lab is torn down after each case. Results: docs/benchmarks.md.
 """
@@ -39,7 +39,7 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=16)
     args = parser.parse_args()
     settings = LabSettings(
-        name="tcdbenchv", state_dir=REPO / "state" / "tcdbenchv", cache_dir=DEFAULT_CACHE
+        name="tcdbv", state_dir=REPO / "state" / "tcdbv", cache_dir=DEFAULT_CACHE
     )
     inventory = load_inventory(REPO / "inventory")
     in_order = [code for wave in inventory.waves.waves for code in wave.sites]

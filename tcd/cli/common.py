@@ -40,7 +40,7 @@ SitesOption = Annotated[
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    errors.print(f"error: {message}")
+    errors.print(f"error: {message}", markup=False)
     raise typer.Exit(code)
 
 

@@ -15,9 +15,9 @@ from tcd.cli.common import (
     load_planned,
     select_sites,
 )
+from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
-from tcd.lab.settings import LabSettings
 from tcd.loading import Inventory
 from tcd.model.site import Site
 from tcd.rollout.engine import RolloutError, RolloutResult, rollout
@@ -71,7 +71,7 @@ def run_rollout(
 ) -> RolloutResult:
     """Shared with `tcd demo`: a rollout that cannot start is exit 1 with one line."""
     try:
-        target: Target = lab_target(loaded, LabSettings.from_env()) if lab else field_target(loaded)
+        target: Target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
             return rollout(
                 target, selected, dry=dry, parallel=parallel, reporter=_Reporter(progress)

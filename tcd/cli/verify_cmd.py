@@ -17,9 +17,9 @@ from tcd.cli.common import (
     load_planned,
     select_sites,
 )
+from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
-from tcd.lab.settings import LabSettings
 from tcd.rollout.target import field_target, lab_target
 from tcd.verify.plan import VerifyError
 from tcd.verify.results import VerifyRun
@@ -62,7 +62,7 @@ def verify_command(
 def run_verify(loaded, selected, selection: str, lab: bool, report: Path, parallel: int):
     """Shared with `tcd demo`; a missing lab or host is bad usage (exit 2)."""
     try:
-        target = lab_target(loaded, LabSettings.from_env()) if lab else field_target(loaded)
+        target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
             return verify(target, selected, selection, report, progress, parallel=parallel)
     except (VerifyError, LabError) as exc:
