@@ -211,6 +211,26 @@ def name_not_the_registers(inv: Path) -> Expected:
     return path, line, "name", "'Phường Long Hung' differs from the official register"
 
 
+WAIVER = """waivers:
+  - control: TCD-KIOSK-004
+    site: 25195
+    justification: the display is switched by the commune's own timer until Q1/2027
+    expires: 2027-03-31
+"""
+
+
+def waiver_unknown_control(inv: Path) -> Expected:
+    path = inv / "waivers.yml"
+    path.write_text(WAIVER.replace("TCD-KIOSK-004", "TCD-KIOSK-999"), encoding="utf-8")
+    return path, 2, "waivers.0.control", "unknown control TCD-KIOSK-999"
+
+
+def waiver_without_expiry(inv: Path) -> Expected:
+    path = inv / "waivers.yml"
+    path.write_text(WAIVER.replace("    expires: 2027-03-31\n", ""), encoding="utf-8")
+    return path, 2, "waivers.0.expires", "required field missing"
+
+
 CASES: dict[str, Callable[[Path], Expected]] = {
     "invalid YAML": invalid_yaml,
     "empty file": empty_file,
@@ -236,6 +256,8 @@ CASES: dict[str, Callable[[Path], Expected]] = {
     "pinned address outside the site's block": pinned_address_outside_block,
     "two hosts on one address": two_hosts_one_address,
     "name not the register's": name_not_the_registers,
+    "waiver for an unknown control": waiver_unknown_control,
+    "waiver without expiry": waiver_without_expiry,
 }
 
 
