@@ -73,7 +73,9 @@ def test_lab_addresses_are_the_planned_ones_moved_into_198_18(pilot_lab: LabHand
 
 def test_nothing_in_the_lab_has_an_address_outside_198_18_0_0_15(pilot_lab: LabHandle):
     namespaces = lab_namespaces(pilot_lab.settings)
-    assert len(namespaces) == len(pilot_lab.state.hosts) + 2  # + the WAN and the controller
+    offices = [h for h in pilot_lab.state.hosts if h.office_network]
+    # + the WAN, the controller, and an office behind each hub
+    assert len(namespaces) == len(pilot_lab.state.hosts) + 2 + len(offices) == 10
     for netns in namespaces:
         links = json.loads(
             subprocess.run(
