@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tcd.cli.common import (
@@ -20,9 +21,11 @@ from tcd.cli.common import (
 from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
+from tcd.loading import Inventory
+from tcd.model.site import Site
 from tcd.rollout.target import field_target, lab_target
 from tcd.verify.plan import VerifyError
-from tcd.verify.results import VerifyRun
+from tcd.verify.results import RESULTS, VerifyRun
 from tcd.verify.run import verify
 
 STATUS_STYLE = {"pass": "green", "fail": "red", "unreachable": "dark_orange"}
@@ -59,7 +62,9 @@ def verify_command(
         raise typer.Exit(1)
 
 
-def run_verify(loaded, selected, selection: str, lab: bool, report: Path, parallel: int):
+def run_verify(
+    loaded: Inventory, selected: list[Site], selection: str, lab: bool, report: Path, parallel: int
+) -> tuple[VerifyRun, Path]:
     """Shared with `tcd demo`; a missing lab or host is bad usage (exit 2)."""
     try:
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
@@ -80,7 +85,7 @@ def print_run(run: VerifyRun, folder: Path) -> None:
     failing = [c for c in run.checks if c.result in ("failed", "unreachable")]
     for check in failing:
         console.print(
-            f"[red]{check.result}[/] {check.control} {check.host}: {check.reason}", markup=True
+            f"[red]{check.result}[/] {check.control} {check.host}: {escape(check.reason)}"
         )
     for check in run.expired_waivers():
         console.print(
@@ -95,16 +100,7 @@ def print_run(run: VerifyRun, folder: Path) -> None:
 
 def site_table(run: VerifyRun) -> Table:
     table = Table(title=f"verify {run.selection} on {run.target}", title_justify="left")
-    for column in (
-        "site",
-        "unit / hub",
-        "hosts",
-        "passed",
-        "failed",
-        "unreachable",
-        "waived",
-        "status",
-    ):
+    for column in ("site", "unit / hub", "hosts", *RESULTS, "status"):
         table.add_column(column)
     for site in run.sites():
         style = STATUS_STYLE[site.status]
@@ -112,7 +108,7 @@ def site_table(run: VerifyRun) -> Table:
             str(site.site) if site.site is not None else "hub",
             site.name,
             str(len(site.hosts)),
-            *(str(site.counts[r]) for r in ("passed", "failed", "unreachable", "waived")),
+            *(str(site.counts[r]) for r in RESULTS),
             f"[{style}]{site.status}[/]",
         )
     return table

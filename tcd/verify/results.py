@@ -6,7 +6,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
@@ -14,6 +14,7 @@ from tcd.model.waivers import Waiver
 from tcd.verify.plan import Subject
 
 Result = Literal["passed", "failed", "unreachable", "waived"]
+RESULTS: tuple[str, ...] = get_args(Result)
 FAILING = ("failed", "unreachable")
 RESULT_FILE = "verify.json"
 
@@ -71,8 +72,7 @@ class VerifyRun(BaseModel):
         return any(c.result in FAILING for c in self.checks)
 
     def counts(self) -> dict[str, int]:
-        counted = Counter(c.result for c in self.checks)
-        return {r: counted.get(r, 0) for r in ("passed", "failed", "unreachable", "waived")}
+        return _counts(self.checks)
 
     def sites(self) -> list[SiteSummary]:
         order: dict[int | str | None, list[Check]] = {}
@@ -80,7 +80,7 @@ class VerifyRun(BaseModel):
             order.setdefault(check.site if check.site is not None else check.host, []).append(check)
         summaries = []
         for checks in order.values():
-            counted = Counter(c.result for c in checks)
+            counted = _counts(checks)
             status = "unreachable" if counted["unreachable"] else "pass"
             status = "fail" if counted["failed"] else status
             summaries.append(
@@ -88,9 +88,7 @@ class VerifyRun(BaseModel):
                     site=checks[0].site,
                     name=checks[0].site_name if checks[0].site is not None else checks[0].host,
                     hosts=list(dict.fromkeys(c.host for c in checks)),
-                    counts={
-                        r: counted.get(r, 0) for r in ("passed", "failed", "unreachable", "waived")
-                    },
+                    counts=counted,
                     status=status,
                 )
             )
@@ -117,6 +115,11 @@ class VerifyRun(BaseModel):
             "drift": self.drift.model_dump(),
             "hosts": hosts,
         }
+
+
+def _counts(checks: Iterable[Check]) -> dict[str, int]:
+    counted = Counter(c.result for c in checks)
+    return {result: counted.get(result, 0) for result in RESULTS}
 
 
 def selection_key(target: str, hosts: Iterable[str]) -> str:
