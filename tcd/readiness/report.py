@@ -10,23 +10,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-from tcd.readiness.assess import Gap, Review, Status, UnitAssessment
+from tcd.readiness.assess import Gap, Review, Status, Totals, UnitAssessment
 from tcd.render import render, write_atomically
-from tcd.survey.template import workbook_bytes
 from tcd.text import format_vnd
+from tcd.xlsx import Cell, Sheet, Style, Value, XlsxBook
 
 WORKBOOK_NAME = "ra-soat-san-sang.xlsx"
 HTML_NAME = "ra-soat-san-sang.html"
 SUMMARY_SHEET = "Tổng hợp"
 TITLE = "Tổng hợp rà soát cơ sở vật chất, trang thiết bị phục vụ tiếp công dân trực tuyến"
-MONEY = '#,##0 "₫"'
 STATUS_ORDER = (Status.READY, Status.UPGRADE, Status.NOT_MET, Status.NOT_SURVEYED)
 STATUS_COLOURS = {
     Status.READY: "2E7D32",
@@ -76,8 +69,13 @@ DETAIL_COLUMNS = (
     "Thành tiền (₫)",
     "Ghi chú",
 )
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+SUMMARY_WIDTHS = (6, 10, 28, 36, 16, 12, 44, 20, 20)
+DETAIL_WIDTHS = (14, 48, 12, 16, 48, 9, 10, 14, 16, 30)
+PLAIN = Style()
+BOLD = Style(bold=True)
+HEADER = Style(bold=True, fill="DDEBF7")
+MONEY = Style(number_format='#,##0 "₫"')
+BOLD_MONEY = Style(bold=True, number_format=MONEY.number_format)
 
 
 def describe(gap: Gap) -> str:
@@ -104,7 +102,7 @@ def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, 
     workbook_path = out_dir / WORKBOOK_NAME
     html_path = out_dir / HTML_NAME
     # reports are for sharing: readable by all, like any document
-    write_atomically(workbook_path, workbook_bytes(proposal_workbook(review, today)), 0o644)
+    write_atomically(workbook_path, proposal_workbook(review, today).to_bytes(), 0o644)
     write_atomically(html_path, proposal_html(review, today), 0o644)
     return workbook_path, html_path
 
@@ -112,38 +110,21 @@ def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, 
 # ---- xlsx ------------------------------------------------------------------------------------
 
 
-def proposal_workbook(review: Review, today: dt.date) -> Workbook:
-    # write-only: rows are streamed, which keeps thousands of unit sheets fast
-    workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(SUMMARY_SHEET)
-    _summary_sheet(summary, review, today)
+def proposal_workbook(review: Review, today: dt.date) -> XlsxBook:
+    # tcd.xlsx, not openpyxl: a national run has thousands of unit sheets (docs/benchmarks.md)
+    workbook = XlsxBook()
+    _summary_sheet(workbook.add_sheet(SUMMARY_SHEET, SUMMARY_WIDTHS), review, today)
     for unit in review.units:
-        _unit_sheet(workbook.create_sheet(sheet_title(unit)), unit)
+        _unit_sheet(workbook.add_sheet(sheet_title(unit), DETAIL_WIDTHS), unit)
     return workbook
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, bold: bool = False, money: bool = False) -> Any:
-    cell = WriteOnlyCell(sheet, value=value)
-    if bold:
-        cell.font = BOLD
-    if money:
-        cell.number_format = MONEY
-    return cell
+def _header(titles: tuple[str, ...]) -> list[Cell]:
+    return [Cell(str(title), HEADER) for title in titles]
 
 
-def _header(sheet: WriteOnlyWorksheet, titles: tuple[str, ...]) -> list[Any]:
-    cells = []
-    for title in titles:
-        cell = _cell(sheet, str(title), bold=True)
-        cell.fill = HEADER_FILL
-        cells.append(cell)
-    return cells
-
-
-def _summary_sheet(sheet: WriteOnlyWorksheet, review: Review, today: dt.date) -> None:
-    for column, width in zip("ABCDEFGHI", (6, 10, 28, 36, 16, 12, 44, 20, 20), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([_cell(sheet, TITLE, bold=True)])
+def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
+    sheet.append([Cell(TITLE, BOLD)])
     sheet.append(
         [
             "Lập ngày",
@@ -153,7 +134,7 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, review: Review, today: dt.date) ->
         ]
     )
     sheet.append([])
-    sheet.append(_header(sheet, SUMMARY_COLUMNS))
+    sheet.append(_header(SUMMARY_COLUMNS))
     for number, unit in enumerate(review.units, start=1):
         sheet.append(
             [
@@ -164,37 +145,36 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, review: Review, today: dt.date) ->
                 str(unit.status),
                 len(unit.gaps),
                 ", ".join(gap.requirement.id for gap in unit.gaps),
-                _cell(sheet, unit.one_off, money=True),
-                _cell(sheet, unit.yearly, money=True),
+                Cell(unit.one_off, MONEY),
+                Cell(unit.yearly, MONEY),
             ]
         )
     sheet.append([])
-    sheet.append([_cell(sheet, "Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", True)])
-    sheet.append(_header(sheet, DISTRICT_COLUMNS))
+    sheet.append([Cell("Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", BOLD)])
+    sheet.append(_header(DISTRICT_COLUMNS))
     for name, totals in review.by_district().items():
-        sheet.append(_totals_row(sheet, name, totals, bold=False))
-    sheet.append(_totals_row(sheet, "Toàn tỉnh", review.province, bold=True))
+        sheet.append(_totals_row(name, totals, bold=False))
+    sheet.append(_totals_row("Toàn tỉnh", review.province, bold=True))
 
 
-def _totals_row(sheet: WriteOnlyWorksheet, name: str, totals: Any, bold: bool) -> list[Any]:
+def _totals_row(name: str, totals: Totals, bold: bool) -> list[Value]:
+    text, money = (BOLD, BOLD_MONEY) if bold else (PLAIN, MONEY)
     return [
-        _cell(sheet, name, bold),
-        _cell(sheet, totals.units, bold),
-        *(_cell(sheet, totals.statuses[status], bold) for status in STATUS_ORDER),
-        _cell(sheet, totals.one_off, bold, money=True),
-        _cell(sheet, totals.yearly, bold, money=True),
+        Cell(name, text),
+        Cell(totals.units, text),
+        *(Cell(totals.statuses[status], text) for status in STATUS_ORDER),
+        Cell(totals.one_off, money),
+        Cell(totals.yearly, money),
     ]
 
 
-def _unit_sheet(sheet: WriteOnlyWorksheet, unit: UnitAssessment) -> None:
-    for column, width in zip("ABCDEFGHIJ", (14, 48, 12, 16, 48, 9, 10, 14, 16, 30), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([_cell(sheet, unit.site.name, bold=True)])
+def _unit_sheet(sheet: Sheet, unit: UnitAssessment) -> None:
+    sheet.append([Cell(unit.site.name, BOLD)])
     sheet.append(["Mã đơn vị hành chính", unit.site.code])
     sheet.append(["Huyện cũ", "; ".join(unit.site.former_districts)])
     date = unit.survey_date
     sheet.append(["Ngày khảo sát", date.strftime("%d/%m/%Y") if date else "chưa khảo sát"])
-    sheet.append(["Trạng thái", _cell(sheet, str(unit.status), bold=True)])
+    sheet.append(["Trạng thái", Cell(str(unit.status), BOLD)])
     sheet.append([])
     if unit.status is Status.NOT_SURVEYED:
         sheet.append(["Đơn vị chưa gửi phiếu khảo sát: chưa đánh giá được."])
@@ -202,7 +182,7 @@ def _unit_sheet(sheet: WriteOnlyWorksheet, unit: UnitAssessment) -> None:
     if not unit.gaps:
         sheet.append(["Đáp ứng tất cả các yêu cầu: không cần đầu tư."])
         return
-    sheet.append(_header(sheet, DETAIL_COLUMNS))
+    sheet.append(_header(DETAIL_COLUMNS))
     for gap in unit.gaps:
         requirement = gap.requirement
         first = [requirement.id, requirement.title, LEVELS[requirement.level], describe(gap)]
@@ -213,28 +193,16 @@ def _unit_sheet(sheet: WriteOnlyWorksheet, unit: UnitAssessment) -> None:
                     line.price.title,
                     line.quantity,
                     line.price.unit,
-                    _cell(sheet, line.price.unit_price_vnd, money=True),
-                    _cell(sheet, line.amount, money=True),
+                    Cell(line.price.unit_price_vnd, MONEY),
+                    Cell(line.amount, MONEY),
                     "hằng năm" if line.price.recurring else None,
                 ]
             )
         if not gap.costs:
-            sheet.append([*first, None, None, None, None, _cell(sheet, 0, money=True), _note(gap)])
+            sheet.append([*first, None, None, None, None, Cell(0, MONEY), _note(gap)])
     sheet.append([])
-    sheet.append(
-        [
-            _cell(sheet, "Cộng đầu tư một lần", bold=True),
-            *[None] * 7,
-            _cell(sheet, unit.one_off, bold=True, money=True),
-        ]
-    )
-    sheet.append(
-        [
-            _cell(sheet, "Cộng chi phí hằng năm", bold=True),
-            *[None] * 7,
-            _cell(sheet, unit.yearly, bold=True, money=True),
-        ]
-    )
+    sheet.append([Cell("Cộng đầu tư một lần", BOLD), *[None] * 7, Cell(unit.one_off, BOLD_MONEY)])
+    sheet.append([Cell("Cộng chi phí hằng năm", BOLD), *[None] * 7, Cell(unit.yearly, BOLD_MONEY)])
 
 
 def _note(gap: Gap) -> str:
