@@ -1,6 +1,8 @@
 """Load inventory/ as a whole: every file validated, then the rules that span files."""
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +64,25 @@ class Inventory:
 
 def load_inventory(root: Path) -> Inventory:
     """Load and validate everything under `root`; raise InventoryError listing every problem."""
-    root = Path(root)
+    # Loading makes hundreds of thousands of objects that all live on: the cycle collector,
+    # triggered by every 700 of them, would walk them again and again for nothing (~20% of
+    # loading 3,321 sites). Cycles made meanwhile are collected once it is back on.
+    with cycle_collector_paused():
+        return _load(Path(root))
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(root: Path) -> Inventory:
     if not root.is_dir():
         raise InventoryError([Problem(root, 1, "", "inventory folder not found")])
     problems: list[Problem] = []
