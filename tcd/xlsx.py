@@ -15,8 +15,8 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 MAX_TITLE = 31
@@ -33,15 +33,14 @@ FORBIDDEN_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
+    # a tuple, not a dataclass: hashed for every styled cell, and tuples hash in C
     bold: bool = False
     fill: str | None = None  # RGB hex of a solid background, e.g. "DDEBF7"
     number_format: str | None = None  # e.g. '#,##0 "₫"'
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """A value with a style; a plain value in a row has the default style."""
 
     value: str | int | float | None
@@ -74,30 +73,43 @@ class Sheet:
         self._row = 0
 
     def append(self, row: Iterable[Value]) -> None:
+        # the hot path of a large workbook: type() over isinstance, no per-cell objects
         self._row += 1
         number = str(self._row)
         book = self._book
         cells = []
         for column, item in enumerate(row, start=1):
-            if isinstance(item, Cell):
-                value, style = item.value, book.style_id(item.style)
+            kind = type(item)
+            if kind is Cell:
+                value, style = item.value, book.style_id(item.style)  # type: ignore[union-attr]
+                kind = type(value)
+            elif item is None:
+                continue
             else:
                 value, style = item, 0
             ref = column_letter(column) + number
             styled = f' s="{style}"' if style else ""
-            if value is None:
-                if style:
-                    cells.append(f'<c r="{ref}"{styled}/>')
-            elif isinstance(value, str):
+            if kind is str:
                 cells.append(f'<c r="{ref}"{styled} t="s"><v>{book.string_id(value)}</v></c>')
-            elif isinstance(value, bool):
-                cells.append(f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int | float):
+            elif kind is int or kind is float:
                 cells.append(f'<c r="{ref}"{styled}><v>{value!r}</v></c>')
+            elif value is None:
+                cells.append(f'<c r="{ref}"{styled}/>')
             else:
-                raise TypeError(f"cannot write a {type(value).__name__} to a cell: {value!r}")
+                cells.append(self._other_cell(ref, styled, value))
         if cells:
             self._rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+
+    def _other_cell(self, ref: str, styled: str, value: object) -> str:
+        """bool, and subclasses of str, int and float (a StrEnum is written as its text)."""
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, str):
+            return f'<c r="{ref}"{styled} t="s"><v>{self._book.string_id(str(value))}</v></c>'
+        if isinstance(value, int | float):
+            plain = int(value) if isinstance(value, int) else float(value)
+            return f'<c r="{ref}"{styled}><v>{plain!r}</v></c>'
+        raise TypeError(f"cannot write a {type(value).__name__} to a cell: {value!r}")
 
     def xml(self) -> str:
         cols = "".join(

@@ -2,14 +2,20 @@
 column widths, and refuses what Excel would refuse."""
 
 import io
+from enum import IntEnum
 
 import openpyxl
 import pytest
 
+from tcd.readiness.assess import Status
 from tcd.xlsx import Cell, Style, XlsxBook, column_letter
 
 MONEY = Style(number_format='#,##0 "₫"')
 HEADER = Style(bold=True, fill="DDEBF7")
+
+
+class Level(IntEnum):
+    TWO = 2
 
 
 def read_back(book: XlsxBook) -> openpyxl.Workbook:
@@ -22,7 +28,7 @@ def test_values_styles_and_widths_are_read_back():
     sheet.append([Cell("Mã", HEADER), Cell("Đơn vị", HEADER)])
     sheet.append([])
     sheet.append([26380, "Long Hưng & <Phước>", Cell(40_700_000, MONEY), 1.5, None, True])
-    sheet.append([" lề ", None, Cell(None, HEADER)])
+    sheet.append([" lề ", None, Cell(None, HEADER), Status.READY, Level.TWO])
     other = book.add_sheet("26380 Long Hưng")
     other.append(["Long Hưng & <Phước>"])
 
@@ -33,7 +39,7 @@ def test_values_styles_and_widths_are_read_back():
         ("Mã", "Đơn vị", None, None, None, None),
         (None,) * 6,
         (26380, "Long Hưng & <Phước>", 40_700_000, 1.5, None, True),
-        (" lề ", None, None, None, None, None),
+        (" lề ", None, None, "Đạt", 2, None),
     ]
     assert first["A1"].font.b and first["A1"].fill.fgColor.rgb == "FFDDEBF7"
     assert not first["A3"].font.b and first["A3"].number_format == "General"

@@ -76,6 +76,9 @@ BOLD = Style(bold=True)
 HEADER = Style(bold=True, fill="DDEBF7")
 MONEY = Style(number_format='#,##0 "₫"')
 BOLD_MONEY = Style(bold=True, number_format=MONEY.number_format)
+SUMMARY_HEADER = tuple(Cell(str(title), HEADER) for title in SUMMARY_COLUMNS)
+DISTRICT_HEADER = tuple(Cell(str(title), HEADER) for title in DISTRICT_COLUMNS)
+DETAIL_HEADER = tuple(Cell(str(title), HEADER) for title in DETAIL_COLUMNS)
 
 
 def describe(gap: Gap) -> str:
@@ -119,10 +122,6 @@ def proposal_workbook(review: Review, today: dt.date) -> XlsxBook:
     return workbook
 
 
-def _header(titles: tuple[str, ...]) -> list[Cell]:
-    return [Cell(str(title), HEADER) for title in titles]
-
-
 def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
     sheet.append([Cell(TITLE, BOLD)])
     sheet.append(
@@ -134,7 +133,7 @@ def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
         ]
     )
     sheet.append([])
-    sheet.append(_header(SUMMARY_COLUMNS))
+    sheet.append(SUMMARY_HEADER)
     for number, unit in enumerate(review.units, start=1):
         sheet.append(
             [
@@ -151,7 +150,7 @@ def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
         )
     sheet.append([])
     sheet.append([Cell("Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", BOLD)])
-    sheet.append(_header(DISTRICT_COLUMNS))
+    sheet.append(DISTRICT_HEADER)
     for name, totals in review.by_district().items():
         sheet.append(_totals_row(name, totals, bold=False))
     sheet.append(_totals_row("Toàn tỉnh", review.province, bold=True))
@@ -182,7 +181,7 @@ def _unit_sheet(sheet: Sheet, unit: UnitAssessment) -> None:
     if not unit.gaps:
         sheet.append(["Đáp ứng tất cả các yêu cầu: không cần đầu tư."])
         return
-    sheet.append(_header(DETAIL_COLUMNS))
+    sheet.append(DETAIL_HEADER)
     for gap in unit.gaps:
         requirement = gap.requirement
         first = [requirement.id, requirement.title, LEVELS[requirement.level], describe(gap)]
