@@ -35,6 +35,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from tcd.batch import cycle_collector_paused
 from tcd.loading import Inventory
 from tcd.model.baseline import (
     Area,
@@ -158,7 +159,8 @@ def _totals(units: Iterable[UnitAssessment]) -> Totals:
 def review(inventory: Inventory, sites: Sequence[Site] | None = None) -> Review:
     chosen = inventory.sites.values() if sites is None else sites
     rules = _Rules.of(inventory.baseline)
-    return Review(inventory.baseline, tuple(_assess(site, rules) for site in chosen))
+    with cycle_collector_paused():
+        return Review(inventory.baseline, tuple(_assess(site, rules) for site in chosen))
 
 
 def assess(site: Site, baseline: Baseline) -> UnitAssessment:

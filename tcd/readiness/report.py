@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from tcd.batch import cycle_collector_paused
 from tcd.readiness.assess import Gap, Review, Status, Totals, UnitAssessment
 from tcd.render import render, write_atomically
 from tcd.text import format_vnd
@@ -104,9 +105,12 @@ def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, 
     """Write the workbook and the HTML report into `out_dir`; their paths."""
     workbook_path = out_dir / WORKBOOK_NAME
     html_path = out_dir / HTML_NAME
+    with cycle_collector_paused():
+        workbook = proposal_workbook(review, today).to_bytes()
+        html = proposal_html(review, today)
     # reports are for sharing: readable by all, like any document
-    write_atomically(workbook_path, proposal_workbook(review, today).to_bytes(), 0o644)
-    write_atomically(html_path, proposal_html(review, today), 0o644)
+    write_atomically(workbook_path, workbook, 0o644)
+    write_atomically(html_path, html, 0o644)
     return workbook_path, html_path
 
 
