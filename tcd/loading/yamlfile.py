@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -21,81 +21,10 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
 
 
-# tags PyYAML's safe constructors build from a scalar, without state or cycles
-PLAIN_SCALARS = frozenset(
-    f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float", "timestamp")
-)
-STR_TAG = "tag:yaml.org,2002:str"
-SEQ_TAG = "tag:yaml.org,2002:seq"
-MAP_TAG = "tag:yaml.org,2002:map"
-SCALAR_TAGS_KEPT = 200_000  # ~30 MiB at most; 3,321 surveyed site files have ~10,000
-
-
-class _UnusualNodeError(Exception):
-    """A node the direct construction leaves to PyYAML (merge keys, complex keys, other tags)."""
-
-
 class StrictLoader(yaml.CSafeLoader):
-    """Safe loader that refuses a key given twice in one mapping (PyYAML keeps the last).
-
-    Documents are built by a direct walk of the nodes: PyYAML's generic construction (a
-    generator per collection, bookkeeping per node) was most of the time of loading thousands of
-    site files. Whatever the walk does not handle is built by PyYAML as before.
-    """
-
-    # a scalar's implicit tag depends on its text alone (the safe resolver has no path
-    # resolvers), and the same keys and values recur in every site file
-    _scalar_tags: ClassVar[dict[tuple[str, tuple[bool, bool]], str]] = {}
-
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._scalar_tags.get(key)
-        if tag is None:
-            if len(self._scalar_tags) >= SCALAR_TAGS_KEPT:
-                self._scalar_tags.clear()
-            tag = self._scalar_tags[key] = super().resolve(kind, value, implicit)
-        return tag
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        try:
-            return self._build(node, {})
-        except _UnusualNodeError:
-            return super().construct_document(node)
-
-    def _build(self, node: yaml.Node, built: dict[int, Any]) -> Any:
-        tag = node.tag
-        if node.id == "scalar":
-            if tag == STR_TAG:
-                return node.value
-            if tag in PLAIN_SCALARS:
-                return self.yaml_constructors[tag](self, node)
-            raise _UnusualNodeError
-        if id(node) in built:  # an alias: the anchored node again, the same object as PyYAML
-            return built[id(node)]
-        if tag == SEQ_TAG:
-            items: list[Any] = []
-            built[id(node)] = items
-            items.extend(self._build(child, built) for child in node.value)
-            return items
-        if tag == MAP_TAG:
-            self._refuse_duplicates(node)
-            mapping: dict[Any, Any] = {}
-            built[id(node)] = mapping
-            for key_node, value_node in node.value:
-                if key_node.id != "scalar" or key_node.tag not in PLAIN_SCALARS | {STR_TAG}:
-                    raise _UnusualNodeError  # "<<" merge keys, complex keys
-                mapping[self._build(key_node, built)] = self._build(value_node, built)
-            return mapping
-        raise _UnusualNodeError
+    """Safe loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self._refuse_duplicates(node)
-        return super().construct_mapping(node, deep)
-
-    @staticmethod
-    def _refuse_duplicates(node: yaml.MappingNode) -> None:
         seen: set[str] = set()
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
@@ -105,6 +34,7 @@ class StrictLoader(yaml.CSafeLoader):
                         problem_mark=key_node.start_mark,
                     )
                 seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
 
 
 @dataclass
