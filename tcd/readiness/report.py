@@ -8,14 +8,19 @@ opens offline. Both are in Vietnamese; amounts are VND.
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
+
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from tcd.batch import cycle_collector_paused
 from tcd.readiness.assess import Gap, Review, Status, Totals, UnitAssessment
-from tcd.render import render, write_atomically
+from tcd.render import render, replaced_atomically, write_atomically
 from tcd.text import format_vnd
-from tcd.xlsx import Cell, Sheet, Style, Value, XlsxBook
 
 WORKBOOK_NAME = "ra-soat-san-sang.xlsx"
 HTML_NAME = "ra-soat-san-sang.html"
@@ -70,16 +75,10 @@ DETAIL_COLUMNS = (
     "Thành tiền (₫)",
     "Ghi chú",
 )
-SUMMARY_WIDTHS = (6, 10, 28, 36, 16, 12, 44, 20, 20)
+SUMMARY_WIDTHS = (6, 10, 28, 36, 16, 12, 44, 20, 20)  # in characters, as Excel shows them
 DETAIL_WIDTHS = (14, 48, 12, 16, 48, 9, 10, 14, 16, 30)
-PLAIN = Style()
-BOLD = Style(bold=True)
-HEADER = Style(bold=True, fill="DDEBF7")
-MONEY = Style(number_format='#,##0 "₫"')
-BOLD_MONEY = Style(bold=True, number_format=MONEY.number_format)
-SUMMARY_HEADER = tuple(Cell(str(title), HEADER) for title in SUMMARY_COLUMNS)
-DISTRICT_HEADER = tuple(Cell(str(title), HEADER) for title in DISTRICT_COLUMNS)
-DETAIL_HEADER = tuple(Cell(str(title), HEADER) for title in DETAIL_COLUMNS)
+MONEY = '#,##0 "₫"'
+HEADER_FILL = "#DDEBF7"
 
 
 def describe(gap: Gap) -> str:
@@ -106,28 +105,88 @@ def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, 
     workbook_path = out_dir / WORKBOOK_NAME
     html_path = out_dir / HTML_NAME
     with cycle_collector_paused():
-        workbook = proposal_workbook(review, today).to_bytes()
-        html = proposal_html(review, today)
-    # reports are for sharing: readable by all, like any document
-    write_atomically(workbook_path, workbook, 0o644)
-    write_atomically(html_path, html, 0o644)
+        # reports are for sharing: readable by all, like any document
+        with replaced_atomically(workbook_path, 0o644) as tmp:
+            write_workbook(review, today, tmp)
+        write_atomically(html_path, proposal_html(review, today), 0o644)
     return workbook_path, html_path
 
 
 # ---- xlsx ------------------------------------------------------------------------------------
 
 
-def proposal_workbook(review: Review, today: dt.date) -> XlsxBook:
-    # tcd.xlsx, not openpyxl: a national run has thousands of unit sheets (docs/benchmarks.md)
-    workbook = XlsxBook()
-    _summary_sheet(workbook.add_sheet(SUMMARY_SHEET, SUMMARY_WIDTHS), review, today)
-    for unit in review.units:
-        _unit_sheet(workbook.add_sheet(sheet_title(unit), DETAIL_WIDTHS), unit)
-    return workbook
+class Styles(NamedTuple):
+    """The workbook's few cell formats, made once and shared by every cell that has one."""
+
+    bold: Format
+    header: Format
+    money: Format
+    bold_money: Format
+
+    @classmethod
+    def of(cls, workbook: Workbook) -> "Styles":
+        return cls(
+            bold=workbook.add_format({"bold": True}),
+            header=workbook.add_format({"bold": True, "pattern": 1, "bg_color": HEADER_FILL}),
+            money=workbook.add_format({"num_format": MONEY}),
+            bold_money=workbook.add_format({"bold": True, "num_format": MONEY}),
+        )
 
 
-def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
-    sheet.append([Cell(TITLE, BOLD)])
+class Cell(NamedTuple):
+    """A value with a format; a bare value in a row has the default format."""
+
+    value: str | int | None
+    style: Format | None
+
+
+Value = str | int | None | Cell
+
+
+class Rows:
+    """Appends rows to a sheet, top to bottom. Text is always written as text (XlsxWriter's
+    generic write() would make a formula of a surveyed "=…" or a link of "http…"), numbers as
+    numbers; an empty cell is not written."""
+
+    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+        self.sheet = sheet
+        self.next = 0
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, width)
+
+    def append(self, row: Sequence[Value]) -> None:
+        sheet, number = self.sheet, self.next
+        for column, item in enumerate(row):
+            value, style = item if type(item) is Cell else (item, None)
+            if isinstance(value, str):
+                sheet.write_string(number, column, value, style)
+            elif value is not None:
+                sheet.write_number(number, column, value, style)
+        self.next += 1
+
+
+def write_workbook(review: Review, today: dt.date, path: Path) -> None:
+    """The summary sheet, then one sheet per unit, written to `path` by XlsxWriter.
+
+    Not in constant-memory mode: it keeps a temporary file open per sheet until the end, and
+    thousands of unit sheets exceed the usual limit of 1,024 open files (and were twice as slow,
+    docs/benchmarks.md). The cells are kept in memory and the parts zipped from memory."""
+    with Workbook(str(path), {"in_memory": True}) as workbook:
+        styles = Styles.of(workbook)
+        summary = Rows(workbook.add_worksheet(SUMMARY_SHEET), SUMMARY_WIDTHS)
+        _summary_sheet(summary, styles, review, today)
+        for unit in review.units:
+            _unit_sheet(
+                Rows(workbook.add_worksheet(sheet_title(unit)), DETAIL_WIDTHS), styles, unit
+            )
+
+
+def _header(titles: tuple[str, ...], styles: Styles) -> list[Value]:
+    return [Cell(str(title), styles.header) for title in titles]
+
+
+def _summary_sheet(sheet: Rows, styles: Styles, review: Review, today: dt.date) -> None:
+    sheet.append([Cell(TITLE, styles.bold)])
     sheet.append(
         [
             "Lập ngày",
@@ -137,7 +196,7 @@ def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
         ]
     )
     sheet.append([])
-    sheet.append(SUMMARY_HEADER)
+    sheet.append(_header(SUMMARY_COLUMNS, styles))
     for number, unit in enumerate(review.units, start=1):
         sheet.append(
             [
@@ -148,20 +207,19 @@ def _summary_sheet(sheet: Sheet, review: Review, today: dt.date) -> None:
                 str(unit.status),
                 len(unit.gaps),
                 ", ".join(gap.requirement.id for gap in unit.gaps),
-                Cell(unit.one_off, MONEY),
-                Cell(unit.yearly, MONEY),
+                Cell(unit.one_off, styles.money),
+                Cell(unit.yearly, styles.money),
             ]
         )
     sheet.append([])
-    sheet.append([Cell("Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", BOLD)])
-    sheet.append(DISTRICT_HEADER)
+    sheet.append([Cell("Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", styles.bold)])
+    sheet.append(_header(DISTRICT_COLUMNS, styles))
     for name, totals in review.by_district().items():
-        sheet.append(_totals_row(name, totals, bold=False))
-    sheet.append(_totals_row("Toàn tỉnh", review.province, bold=True))
+        sheet.append(_totals_row(name, totals, None, styles.money))
+    sheet.append(_totals_row("Toàn tỉnh", review.province, styles.bold, styles.bold_money))
 
 
-def _totals_row(name: str, totals: Totals, bold: bool) -> list[Value]:
-    text, money = (BOLD, BOLD_MONEY) if bold else (PLAIN, MONEY)
+def _totals_row(name: str, totals: Totals, text: Format | None, money: Format) -> list[Value]:
     return [
         Cell(name, text),
         Cell(totals.units, text),
@@ -171,13 +229,13 @@ def _totals_row(name: str, totals: Totals, bold: bool) -> list[Value]:
     ]
 
 
-def _unit_sheet(sheet: Sheet, unit: UnitAssessment) -> None:
-    sheet.append([Cell(unit.site.name, BOLD)])
+def _unit_sheet(sheet: Rows, styles: Styles, unit: UnitAssessment) -> None:
+    sheet.append([Cell(unit.site.name, styles.bold)])
     sheet.append(["Mã đơn vị hành chính", unit.site.code])
     sheet.append(["Huyện cũ", "; ".join(unit.site.former_districts)])
     date = unit.survey_date
     sheet.append(["Ngày khảo sát", date.strftime("%d/%m/%Y") if date else "chưa khảo sát"])
-    sheet.append(["Trạng thái", Cell(str(unit.status), BOLD)])
+    sheet.append(["Trạng thái", Cell(str(unit.status), styles.bold)])
     sheet.append([])
     if unit.status is Status.NOT_SURVEYED:
         sheet.append(["Đơn vị chưa gửi phiếu khảo sát: chưa đánh giá được."])
@@ -185,7 +243,7 @@ def _unit_sheet(sheet: Sheet, unit: UnitAssessment) -> None:
     if not unit.gaps:
         sheet.append(["Đáp ứng tất cả các yêu cầu: không cần đầu tư."])
         return
-    sheet.append(DETAIL_HEADER)
+    sheet.append(_header(DETAIL_COLUMNS, styles))
     for gap in unit.gaps:
         requirement = gap.requirement
         first = [requirement.id, requirement.title, LEVELS[requirement.level], describe(gap)]
@@ -196,16 +254,19 @@ def _unit_sheet(sheet: Sheet, unit: UnitAssessment) -> None:
                     line.price.title,
                     line.quantity,
                     line.price.unit,
-                    Cell(line.price.unit_price_vnd, MONEY),
-                    Cell(line.amount, MONEY),
+                    Cell(line.price.unit_price_vnd, styles.money),
+                    Cell(line.amount, styles.money),
                     "hằng năm" if line.price.recurring else None,
                 ]
             )
         if not gap.costs:
-            sheet.append([*first, None, None, None, None, Cell(0, MONEY), _note(gap)])
+            sheet.append([*first, None, None, None, None, Cell(0, styles.money), _note(gap)])
     sheet.append([])
-    sheet.append([Cell("Cộng đầu tư một lần", BOLD), *[None] * 7, Cell(unit.one_off, BOLD_MONEY)])
-    sheet.append([Cell("Cộng chi phí hằng năm", BOLD), *[None] * 7, Cell(unit.yearly, BOLD_MONEY)])
+    for label, amount in (
+        ("Cộng đầu tư một lần", unit.one_off),
+        ("Cộng chi phí hằng năm", unit.yearly),
+    ):
+        sheet.append([Cell(label, styles.bold), *[None] * 7, Cell(amount, styles.bold_money)])
 
 
 def _note(gap: Gap) -> str:
