@@ -3,6 +3,8 @@
 import math
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,17 +44,27 @@ def render(template: str, **context: Any) -> str:
 def write_atomically(path: Path, content: str | bytes, mode: int | None = None) -> None:
     """Write beside the target, then rename: a reader never sees half a file. Text is UTF-8.
     A file replaced keeps its permissions; a new one gets `mode` (default: owner only)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with replaced_atomically(path, mode) as tmp:
+        tmp.write_bytes(data)
+
+
+@contextmanager
+def replaced_atomically(path: Path, mode: int | None = None) -> Iterator[Path]:
+    """A temporary path beside `path` for a writer that wants a file name (a library saving a
+    workbook); renamed to `path` when the block ends without error, removed otherwise.
+    Permissions as for write_atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
         if path.exists():
-            Path(tmp).chmod(path.stat().st_mode & 0o7777)
+            tmp.chmod(path.stat().st_mode & 0o7777)
         elif mode is not None:
-            Path(tmp).chmod(mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
+            tmp.chmod(mode)
+        yield tmp
+        tmp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

@@ -114,7 +114,10 @@ def test_workbook_and_html_report_match_the_review(tcd, surveyed, tmp_path):
 
     workbook = openpyxl.load_workbook(out / WORKBOOK_NAME)
     assert len(workbook.sheetnames) == 1 + 95
-    rows = list(workbook[SUMMARY_SHEET].iter_rows(values_only=True))
+    summary = workbook[SUMMARY_SHEET]
+    rows = list(summary.iter_rows(values_only=True))
+    assert summary["A4"].value == "STT" and summary["A4"].font.b
+    assert summary["H5"].number_format == '#,##0 "₫"'  # amounts are money, not bare numbers
     unit_rows = {row[1]: row for row in rows if isinstance(row[0], int)}
     assert len(unit_rows) == 95
     for unit in expected.units:

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tcd.batch import cycle_collector_paused
 from tcd.loading.crosscheck import SITE_FILE, check_waivers, crosscheck
 from tcd.loading.problems import InventoryError, Problem
 from tcd.loading.register import REGISTER_FILE, AdminUnit, read_register
@@ -62,7 +63,11 @@ class Inventory:
 
 def load_inventory(root: Path) -> Inventory:
     """Load and validate everything under `root`; raise InventoryError listing every problem."""
-    root = Path(root)
+    with cycle_collector_paused():
+        return _load(Path(root))
+
+
+def _load(root: Path) -> Inventory:
     if not root.is_dir():
         raise InventoryError([Problem(root, 1, "", "inventory folder not found")])
     problems: list[Problem] = []

@@ -32,8 +32,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
+from tcd.batch import cycle_collector_paused
 from tcd.loading import Inventory
 from tcd.model.baseline import (
     Area,
@@ -76,11 +78,11 @@ class Gap:
     costs: tuple[CostLine, ...] = ()
     counted_in: tuple[str, ...] = ()  # requirement ids whose lines already buy this remedy
 
-    @property
+    @cached_property
     def one_off(self) -> int:
         return sum(line.amount for line in self.costs if not line.price.recurring)
 
-    @property
+    @cached_property
     def yearly(self) -> int:
         return sum(line.amount for line in self.costs if line.price.recurring)
 
@@ -92,11 +94,12 @@ class UnitAssessment:
     status: Status
     gaps: tuple[Gap, ...] = ()
 
-    @property
+    # cached: the summary, the unit sheet, the totals and the HTML all ask
+    @cached_property
     def one_off(self) -> int:
         return sum(gap.one_off for gap in self.gaps)
 
-    @property
+    @cached_property
     def yearly(self) -> int:
         return sum(gap.yearly for gap in self.gaps)
 
@@ -124,12 +127,16 @@ class Review:
     baseline: Baseline
     units: tuple[UnitAssessment, ...]
 
-    @property
+    @cached_property
     def province(self) -> Totals:
         return _totals(self.units)
 
     def by_district(self) -> dict[str, Totals]:
         """Totals per former district, in the order their first unit appears."""
+        return dict(self._districts)
+
+    @cached_property
+    def _districts(self) -> dict[str, Totals]:
         districts: dict[str, list[UnitAssessment]] = {}
         for unit in self.units:
             districts.setdefault(unit.district, []).append(unit)
@@ -151,19 +158,57 @@ def _totals(units: Iterable[UnitAssessment]) -> Totals:
 
 def review(inventory: Inventory, sites: Sequence[Site] | None = None) -> Review:
     chosen = inventory.sites.values() if sites is None else sites
-    return Review(inventory.baseline, tuple(assess(site, inventory.baseline) for site in chosen))
+    rules = _Rules.of(inventory.baseline)
+    with cycle_collector_paused():
+        return Review(inventory.baseline, tuple(_assess(site, rules) for site in chosen))
 
 
 def assess(site: Site, baseline: Baseline) -> UnitAssessment:
+    return _assess(site, _Rules.of(baseline))
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The baseline's requirements arranged once per review, not once per unit."""
+
+    baseline: Baseline
+    # per area in baseline order: its blocking requirements, then the others
+    areas: tuple[tuple[tuple[Requirement, ...], tuple[Requirement, ...]], ...]
+    # per item area: the price items its blocking requirement buys (a whole new item)
+    replacements: dict[Area, frozenset[str]]
+    supported_os: dict[str, frozenset[str]]  # requirement id -> canonical spellings
+
+    @classmethod
+    def of(cls, baseline: Baseline) -> "_Rules":
+        readiness = baseline.readiness
+        areas = tuple(
+            (
+                tuple(r for r in readiness if r.area == area and r.blocking),
+                tuple(r for r in readiness if r.area == area and not r.blocking),
+            )
+            for area in dict.fromkeys(r.area for r in readiness)
+        )
+        replacements = {
+            r.area: frozenset(item.price for item in r.remedy)
+            for r in readiness
+            if r.blocking and r.area in ITEM_AREAS
+        }
+        supported_os = {
+            r.id: frozenset(canonical_os(v) for v in r.check.values)
+            for r in readiness
+            if isinstance(r.check, OneOf) and r.check.field == "os"
+        }
+        return cls(baseline, areas, replacements, supported_os)
+
+
+def _assess(site: Site, rules: _Rules) -> UnitAssessment:
     district = site.former_districts[0]
     if site.survey == NOT_SURVEYED or not isinstance(site.survey, SurveyFindings):
         return UnitAssessment(site, district, Status.NOT_SURVEYED)
     failing: list[tuple[Requirement, Any]] = []
-    for area in dict.fromkeys(r.area for r in baseline.readiness):
-        failing.extend(
-            _area_gaps(site, site.survey, [r for r in baseline.readiness if r.area == area])
-        )
-    gaps = _costed(failing, baseline)
+    for blocking, others in rules.areas:
+        failing.extend(_area_gaps(site, site.survey, blocking, others, rules))
+    gaps = _costed(failing, rules)
     if any(gap.requirement.blocking for gap in gaps):
         status = Status.NOT_MET
     else:
@@ -172,18 +217,22 @@ def assess(site: Site, baseline: Baseline) -> UnitAssessment:
 
 
 def _area_gaps(
-    site: Site, survey: SurveyFindings, requirements: list[Requirement]
+    site: Site,
+    survey: SurveyFindings,
+    blocking: tuple[Requirement, ...],
+    others: tuple[Requirement, ...],
+    rules: _Rules,
 ) -> list[tuple[Requirement, Any]]:
-    area = requirements[0].area
+    area = (blocking or others)[0].area
     items = _items(site, survey, area)
-    blocking = [r for r in requirements if r.blocking]
     for requirement in blocking:
-        ok, found = _check(requirement, items[0] if items else {}, survey, items)
+        ok, found = _check(requirement, items[0] if items else {}, survey, items, rules)
         if not ok:
             return [(requirement, found)]  # supersedes the rest of the area
-    others = [r for r in requirements if not r.blocking]
     # the best item: the one with the fewest failing checks (the first on a tie)
-    results = [[(r, *_check(r, item, survey, items)) for r in others] for item in items or [{}]]
+    results = [
+        [(r, *_check(r, item, survey, items, rules)) for r in others] for item in items or [{}]
+    ]
     best = min(results, key=lambda checks: sum(not ok for _, ok, _ in checks))
     return [(requirement, found) for requirement, ok, found in best if not ok]
 
@@ -205,6 +254,7 @@ def _check(
     item: dict[str, Any],
     survey: SurveyFindings,
     items: list[dict[str, Any]],
+    rules: _Rules,
 ) -> tuple[bool, Any]:
     check = requirement.check
     if check.field == "count" and requirement.area in ITEM_AREAS:
@@ -220,29 +270,25 @@ def _check(
             if value is None:
                 return False, None
             if check.field == "os":
-                return canonical_os(value) in {canonical_os(v) for v in check.values}, value
+                return canonical_os(value) in rules.supported_os[requirement.id], value
             return str(value) in check.values, str(value)
         case Required():
             return bool(value), bool(value)
     raise AssertionError(check)
 
 
-def _costed(failing: list[tuple[Requirement, Any]], baseline: Baseline) -> list[Gap]:
-    replacements = {
-        r.area: {item.price for item in r.remedy}
-        for r in baseline.readiness
-        if r.blocking and r.area in ITEM_AREAS
-    }
+def _costed(failing: list[tuple[Requirement, Any]], rules: _Rules) -> list[Gap]:
+    replacements = rules.replacements
     replacing: dict[Area, str] = {}  # area -> the gap whose remedy buys a whole new item
     for requirement, _ in failing:
-        if {i.price for i in requirement.remedy} & replacements.get(requirement.area, set()):
+        if {i.price for i in requirement.remedy} & replacements.get(requirement.area, frozenset()):
             replacing.setdefault(requirement.area, requirement.id)
     bought: dict[str, tuple[int, str]] = {}  # price id -> (quantity, the gap that buys it)
     gaps = []
     for requirement, found in failing:
         lines: list[CostLine] = []
         counted_in: list[str] = []
-        new_item = replacements.get(requirement.area, set())
+        new_item = replacements.get(requirement.area, frozenset())
         for item in requirement.remedy:
             by = replacing.get(requirement.area)
             if by is not None and by != requirement.id and item.price not in new_item:
@@ -250,7 +296,7 @@ def _costed(failing: list[tuple[Requirement, Any]], baseline: Baseline) -> list[
                 continue
             have, buyer = bought.get(item.price, (0, requirement.id))
             if item.quantity > have:
-                lines.append(CostLine(baseline.price(item.price), item.quantity - have))
+                lines.append(CostLine(rules.baseline.price(item.price), item.quantity - have))
                 bought[item.price] = (item.quantity, buyer if have else requirement.id)
             else:
                 counted_in.append(buyer)

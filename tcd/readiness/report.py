@@ -8,25 +8,24 @@ opens offline. Both are in Vietnamese; amounts are VND.
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from tcd.readiness.assess import Gap, Review, Status, UnitAssessment
-from tcd.render import render, write_atomically
-from tcd.survey.template import workbook_bytes
+from tcd.batch import cycle_collector_paused
+from tcd.readiness.assess import Gap, Review, Status, Totals, UnitAssessment
+from tcd.render import render, replaced_atomically, write_atomically
 from tcd.text import format_vnd
 
 WORKBOOK_NAME = "ra-soat-san-sang.xlsx"
 HTML_NAME = "ra-soat-san-sang.html"
 SUMMARY_SHEET = "Tổng hợp"
 TITLE = "Tổng hợp rà soát cơ sở vật chất, trang thiết bị phục vụ tiếp công dân trực tuyến"
-MONEY = '#,##0 "₫"'
 STATUS_ORDER = (Status.READY, Status.UPGRADE, Status.NOT_MET, Status.NOT_SURVEYED)
 STATUS_COLOURS = {
     Status.READY: "2E7D32",
@@ -76,8 +75,10 @@ DETAIL_COLUMNS = (
     "Thành tiền (₫)",
     "Ghi chú",
 )
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+SUMMARY_WIDTHS = (6, 10, 28, 36, 16, 12, 44, 20, 20)  # in characters, as Excel shows them
+DETAIL_WIDTHS = (14, 48, 12, 16, 48, 9, 10, 14, 16, 30)
+MONEY = '#,##0 "₫"'
+HEADER_FILL = "#DDEBF7"
 
 
 def describe(gap: Gap) -> str:
@@ -103,47 +104,89 @@ def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, 
     """Write the workbook and the HTML report into `out_dir`; their paths."""
     workbook_path = out_dir / WORKBOOK_NAME
     html_path = out_dir / HTML_NAME
-    # reports are for sharing: readable by all, like any document
-    write_atomically(workbook_path, workbook_bytes(proposal_workbook(review, today)), 0o644)
-    write_atomically(html_path, proposal_html(review, today), 0o644)
+    with cycle_collector_paused():
+        # reports are for sharing: readable by all, like any document
+        with replaced_atomically(workbook_path, 0o644) as tmp:
+            write_workbook(review, today, tmp)
+        write_atomically(html_path, proposal_html(review, today), 0o644)
     return workbook_path, html_path
 
 
 # ---- xlsx ------------------------------------------------------------------------------------
 
 
-def proposal_workbook(review: Review, today: dt.date) -> Workbook:
-    # write-only: rows are streamed, which keeps thousands of unit sheets fast
-    workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(SUMMARY_SHEET)
-    _summary_sheet(summary, review, today)
-    for unit in review.units:
-        _unit_sheet(workbook.create_sheet(sheet_title(unit)), unit)
-    return workbook
+class Styles(NamedTuple):
+    """The workbook's few cell formats, made once and shared by every cell that has one."""
+
+    bold: Format
+    header: Format
+    money: Format
+    bold_money: Format
+
+    @classmethod
+    def of(cls, workbook: Workbook) -> "Styles":
+        return cls(
+            bold=workbook.add_format({"bold": True}),
+            header=workbook.add_format({"bold": True, "pattern": 1, "bg_color": HEADER_FILL}),
+            money=workbook.add_format({"num_format": MONEY}),
+            bold_money=workbook.add_format({"bold": True, "num_format": MONEY}),
+        )
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, bold: bool = False, money: bool = False) -> Any:
-    cell = WriteOnlyCell(sheet, value=value)
-    if bold:
-        cell.font = BOLD
-    if money:
-        cell.number_format = MONEY
-    return cell
+class Cell(NamedTuple):
+    """A value with a format; a bare value in a row has the default format."""
+
+    value: str | int | None
+    style: Format | None
 
 
-def _header(sheet: WriteOnlyWorksheet, titles: tuple[str, ...]) -> list[Any]:
-    cells = []
-    for title in titles:
-        cell = _cell(sheet, str(title), bold=True)
-        cell.fill = HEADER_FILL
-        cells.append(cell)
-    return cells
+Value = str | int | None | Cell
 
 
-def _summary_sheet(sheet: WriteOnlyWorksheet, review: Review, today: dt.date) -> None:
-    for column, width in zip("ABCDEFGHI", (6, 10, 28, 36, 16, 12, 44, 20, 20), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([_cell(sheet, TITLE, bold=True)])
+class Rows:
+    """Appends rows to a sheet, top to bottom. Text is always written as text (XlsxWriter's
+    generic write() would make a formula of a surveyed "=…" or a link of "http…"), numbers as
+    numbers; an empty cell is not written."""
+
+    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+        self.sheet = sheet
+        self.next = 0
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, width)
+
+    def append(self, row: Sequence[Value]) -> None:
+        sheet, number = self.sheet, self.next
+        for column, item in enumerate(row):
+            value, style = item if type(item) is Cell else (item, None)
+            if isinstance(value, str):
+                sheet.write_string(number, column, value, style)
+            elif value is not None:
+                sheet.write_number(number, column, value, style)
+        self.next += 1
+
+
+def write_workbook(review: Review, today: dt.date, path: Path) -> None:
+    """The summary sheet, then one sheet per unit, written to `path` by XlsxWriter.
+
+    Not in constant-memory mode: it keeps a temporary file open per sheet until the end, and
+    thousands of unit sheets exceed the usual limit of 1,024 open files (and were twice as slow,
+    docs/benchmarks.md). The cells are kept in memory and the parts zipped from memory."""
+    with Workbook(str(path), {"in_memory": True}) as workbook:
+        styles = Styles.of(workbook)
+        summary = Rows(workbook.add_worksheet(SUMMARY_SHEET), SUMMARY_WIDTHS)
+        _summary_sheet(summary, styles, review, today)
+        for unit in review.units:
+            _unit_sheet(
+                Rows(workbook.add_worksheet(sheet_title(unit)), DETAIL_WIDTHS), styles, unit
+            )
+
+
+def _header(titles: tuple[str, ...], styles: Styles) -> list[Value]:
+    return [Cell(str(title), styles.header) for title in titles]
+
+
+def _summary_sheet(sheet: Rows, styles: Styles, review: Review, today: dt.date) -> None:
+    sheet.append([Cell(TITLE, styles.bold)])
     sheet.append(
         [
             "Lập ngày",
@@ -153,7 +196,7 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, review: Review, today: dt.date) ->
         ]
     )
     sheet.append([])
-    sheet.append(_header(sheet, SUMMARY_COLUMNS))
+    sheet.append(_header(SUMMARY_COLUMNS, styles))
     for number, unit in enumerate(review.units, start=1):
         sheet.append(
             [
@@ -164,37 +207,35 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, review: Review, today: dt.date) ->
                 str(unit.status),
                 len(unit.gaps),
                 ", ".join(gap.requirement.id for gap in unit.gaps),
-                _cell(sheet, unit.one_off, money=True),
-                _cell(sheet, unit.yearly, money=True),
+                Cell(unit.one_off, styles.money),
+                Cell(unit.yearly, styles.money),
             ]
         )
     sheet.append([])
-    sheet.append([_cell(sheet, "Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", True)])
-    sheet.append(_header(sheet, DISTRICT_COLUMNS))
+    sheet.append([Cell("Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", styles.bold)])
+    sheet.append(_header(DISTRICT_COLUMNS, styles))
     for name, totals in review.by_district().items():
-        sheet.append(_totals_row(sheet, name, totals, bold=False))
-    sheet.append(_totals_row(sheet, "Toàn tỉnh", review.province, bold=True))
+        sheet.append(_totals_row(name, totals, None, styles.money))
+    sheet.append(_totals_row("Toàn tỉnh", review.province, styles.bold, styles.bold_money))
 
 
-def _totals_row(sheet: WriteOnlyWorksheet, name: str, totals: Any, bold: bool) -> list[Any]:
+def _totals_row(name: str, totals: Totals, text: Format | None, money: Format) -> list[Value]:
     return [
-        _cell(sheet, name, bold),
-        _cell(sheet, totals.units, bold),
-        *(_cell(sheet, totals.statuses[status], bold) for status in STATUS_ORDER),
-        _cell(sheet, totals.one_off, bold, money=True),
-        _cell(sheet, totals.yearly, bold, money=True),
+        Cell(name, text),
+        Cell(totals.units, text),
+        *(Cell(totals.statuses[status], text) for status in STATUS_ORDER),
+        Cell(totals.one_off, money),
+        Cell(totals.yearly, money),
     ]
 
 
-def _unit_sheet(sheet: WriteOnlyWorksheet, unit: UnitAssessment) -> None:
-    for column, width in zip("ABCDEFGHIJ", (14, 48, 12, 16, 48, 9, 10, 14, 16, 30), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([_cell(sheet, unit.site.name, bold=True)])
+def _unit_sheet(sheet: Rows, styles: Styles, unit: UnitAssessment) -> None:
+    sheet.append([Cell(unit.site.name, styles.bold)])
     sheet.append(["Mã đơn vị hành chính", unit.site.code])
     sheet.append(["Huyện cũ", "; ".join(unit.site.former_districts)])
     date = unit.survey_date
     sheet.append(["Ngày khảo sát", date.strftime("%d/%m/%Y") if date else "chưa khảo sát"])
-    sheet.append(["Trạng thái", _cell(sheet, str(unit.status), bold=True)])
+    sheet.append(["Trạng thái", Cell(str(unit.status), styles.bold)])
     sheet.append([])
     if unit.status is Status.NOT_SURVEYED:
         sheet.append(["Đơn vị chưa gửi phiếu khảo sát: chưa đánh giá được."])
@@ -202,7 +243,7 @@ def _unit_sheet(sheet: WriteOnlyWorksheet, unit: UnitAssessment) -> None:
     if not unit.gaps:
         sheet.append(["Đáp ứng tất cả các yêu cầu: không cần đầu tư."])
         return
-    sheet.append(_header(sheet, DETAIL_COLUMNS))
+    sheet.append(_header(DETAIL_COLUMNS, styles))
     for gap in unit.gaps:
         requirement = gap.requirement
         first = [requirement.id, requirement.title, LEVELS[requirement.level], describe(gap)]
@@ -213,28 +254,19 @@ def _unit_sheet(sheet: WriteOnlyWorksheet, unit: UnitAssessment) -> None:
                     line.price.title,
                     line.quantity,
                     line.price.unit,
-                    _cell(sheet, line.price.unit_price_vnd, money=True),
-                    _cell(sheet, line.amount, money=True),
+                    Cell(line.price.unit_price_vnd, styles.money),
+                    Cell(line.amount, styles.money),
                     "hằng năm" if line.price.recurring else None,
                 ]
             )
         if not gap.costs:
-            sheet.append([*first, None, None, None, None, _cell(sheet, 0, money=True), _note(gap)])
+            sheet.append([*first, None, None, None, None, Cell(0, styles.money), _note(gap)])
     sheet.append([])
-    sheet.append(
-        [
-            _cell(sheet, "Cộng đầu tư một lần", bold=True),
-            *[None] * 7,
-            _cell(sheet, unit.one_off, bold=True, money=True),
-        ]
-    )
-    sheet.append(
-        [
-            _cell(sheet, "Cộng chi phí hằng năm", bold=True),
-            *[None] * 7,
-            _cell(sheet, unit.yearly, bold=True, money=True),
-        ]
-    )
+    for label, amount in (
+        ("Cộng đầu tư một lần", unit.one_off),
+        ("Cộng chi phí hằng năm", unit.yearly),
+    ):
+        sheet.append([Cell(label, styles.bold), *[None] * 7, Cell(amount, styles.bold_money)])
 
 
 def _note(gap: Gap) -> str:

@@ -9,6 +9,7 @@ the pydantic models decide those.
 import datetime as dt
 import re
 import unicodedata
+from functools import cache
 from typing import Any
 
 from tcd.survey.layout import TEXT_MAX, YES_NO, Answer, Kind
@@ -202,6 +203,7 @@ _UBUNTU = re.compile(r"^ubuntu ?(?P<version>[0-9]{2}\.[0-9]{2})(?: ?lts)?(?P<res
 _DEBIAN = re.compile(r"^debian ?(?P<version>[0-9]+)(?P<rest>.*)$")
 
 
+@cache  # a few spellings recur in thousands of surveys
 def canonical_os(text: str) -> str:
     """One spelling per system, so the baseline's list of supported systems can be matched:
     'win 10 pro' -> 'Windows 10 Pro', 'ubuntu 22.04' -> 'Ubuntu 22.04 LTS' (an LTS release:
