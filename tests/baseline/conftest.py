@@ -108,7 +108,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Runs where results are collected (xdist's controller, or the only process)."""
+    """One JSON line per checked (host, control), as each check finishes."""
     props = dict(report.user_properties)
     if "tcd_result" not in props:
         return
