@@ -10,6 +10,7 @@ fails does not stop the others. With `dry`, operations are only prepared: what w
 reported and nothing is executed.
 """
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 import gevent
 import gevent.pool
+from paramiko.proxy import ProxyCommand
 from pyinfra.api import BaseStateCallback, Config, State
 from pyinfra.api.connect import connect_all, disconnect_all
 from pyinfra.api.deploy import add_deploy
@@ -353,5 +355,22 @@ class _Phase:
         # exits right after): close them, or each phase leaves a transport and its proxy behind
         for host in self.state.inventory:
             client = getattr(host.connector, "client", None)
-            if client is not None:
-                client.close()
+            transport = client.get_transport() if client is not None else None
+            if transport is None:
+                continue
+            if isinstance(transport.sock, ProxyCommand):
+                _close_once(transport.sock)
+            client.close()
+
+
+def _close_once(proxy: ProxyCommand) -> None:
+    """paramiko closes a ProxyCommand twice (the client, then the transport's thread) and each
+    close kills its process; under gevent the first kill's process is reaped at once, so the
+    second raises in a thread (a traceback on stderr for every host). Kill it once."""
+    kill = proxy.close
+
+    def close() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            kill()
+
+    proxy.close = close  # type: ignore[method-assign]
