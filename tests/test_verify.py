@@ -34,11 +34,12 @@ CONSEQUENCES = {("tcd-25217-pc1", "TCD-FW-002"), ("tcd-25217-gw1", "TCD-VPN-003"
 
 
 def verify(
-    lab: RolledOut, reports: Path, *args: str, inventory: Path = INVENTORY
+    lab: RolledOut, reports: Path, *args: str, inventory: Path = INVENTORY, cwd: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[str], dict]:
     argv = [TCD, "verify", "--lab", "--wave", "pilot", "--report", str(reports), "--json"]
     done = subprocess.run(
-        [*argv, "-i", str(inventory), *args],
+        [*argv, "-i", str(inventory.resolve()), *args],
+        cwd=cwd,
         env=lab.lab.env(),
         capture_output=True,
         text=True,
@@ -64,10 +65,11 @@ def latest(reports: Path) -> Path:
 
 
 def test_rolled_out_pilot_passes_and_reports_agree(rolled_out: RolledOut, tmp_path: Path) -> None:
-    done, result = verify(rolled_out, tmp_path)
+    # --report as an operator types it: relative to where they are
+    done, result = verify(rolled_out, Path("reports"), cwd=tmp_path)
     assert done.returncode == 0, failing(result)
     assert result["passed"] and result["counts"]["failed"] == 0
-    folder = latest(tmp_path)
+    folder = latest(tmp_path / "reports")
     saved = json.loads((folder / "verify.json").read_text())
     from_json = {(c["host"], c["control"], c["result"]) for c in saved["checks"]}
     printed = {

@@ -33,7 +33,7 @@ def verify(
     now = now or dt.datetime.now(dt.UTC)
     run_id = now.strftime("%Y%m%dT%H%M%SZ")
     suite, subjects = verify_plan(target, sites)
-    folder = reports / run_id
+    folder = reports.resolve() / run_id  # the suite runs in its own folder
     workdir = folder / ".suite"
     workdir.mkdir(parents=True, exist_ok=False)
     # progress: one step per host read, one per check judged
