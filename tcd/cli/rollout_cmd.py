@@ -20,8 +20,8 @@ from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
 from tcd.loading import Inventory
 from tcd.model.site import Site
-from tcd.rollout.engine import RolloutError, RolloutResult, rollout
-from tcd.rollout.target import Target, field_target, lab_target
+from tcd.rollout.engine import RolloutResult, rollout
+from tcd.rollout.target import Target, TargetError, field_target, lab_target
 
 STATUS_STYLE = {"changed": "yellow", "unchanged": "green", "failed": "red", "would change": "cyan"}
 
@@ -76,7 +76,7 @@ def run_rollout(
             return rollout(
                 target, selected, dry=dry, parallel=parallel, reporter=_Reporter(progress)
             )
-    except (RolloutError, LabError) as exc:
+    except (TargetError, LabError) as exc:
         fail(str(exc), code=1)
 
 

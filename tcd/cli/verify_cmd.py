@@ -23,7 +23,7 @@ from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
 from tcd.loading import Inventory
 from tcd.model.site import Site
-from tcd.rollout.target import field_target, lab_target
+from tcd.rollout.target import TargetError, field_target, lab_target
 from tcd.verify.plan import VerifyError
 from tcd.verify.results import RESULTS, VerifyRun
 from tcd.verify.run import verify
@@ -70,7 +70,7 @@ def run_verify(
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
             return verify(target, selected, selection, report, progress, parallel=parallel)
-    except (VerifyError, LabError) as exc:
+    except (VerifyError, TargetError, LabError) as exc:
         fail(str(exc))
 
 

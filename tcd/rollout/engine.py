@@ -31,19 +31,14 @@ from pyinfra.context import ctx_state
 
 from roles import site as deploys
 from roles.common.wireguard import PeersAnswering, WireGuardPeers, WireGuardPublicKey, key_path
-from tcd.exports.hosts import HostRecord, fleet_records
+from tcd.exports.hosts import HostRecord
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
-from tcd.planning import plan_addresses
-from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE, host_data
+from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE
 from tcd.rollout.target import Target
 
 Status = Literal["changed", "unchanged", "failed", "would change"]
-
-
-class RolloutError(RuntimeError):
-    pass
 
 
 class Reporter:
@@ -128,25 +123,16 @@ def rollout(
     reporter: Reporter | None = None,
 ) -> RolloutResult:
     reporter = reporter or Reporter()
-    inventory = target.inventory
-    plan = plan_addresses(inventory)
-    lab_sites = [inventory.sites[s.code] for s in sites]
-    records = [r for r in fleet_records(plan, lab_sites) if r.kind != "camera"]
-    missing = target.missing(records)
-    if missing:
-        raise RolloutError(
-            f"not in {target.name}: {', '.join(missing)} (bring them up with tcd lab up)"
-        )
+    plan, records = target.managed_hosts(sites)
     site_records = [r for r in records if r.kind == "host"]
     hub_records = [r for r in records if r.kind == "hub"]
     keys = target.load_keys()
 
     def new_phase(records: list[HostRecord], title: str) -> _Phase:
-        data = host_data(inventory, plan, inventory.sites.values(), keys, target.apt_update)
         return _Phase(
             target=target,
             records=records,
-            data=data,
+            data=target.host_data(plan, keys),
             parallel=parallel,
             dry=dry,
             reporter=reporter,

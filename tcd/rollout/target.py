@@ -17,6 +17,10 @@ from tcd.planning.hostdata import PublicKeys
 from tcd.render import write_atomically
 
 
+class TargetError(RuntimeError):
+    """The selection cannot be worked on there (e.g. hosts the lab does not have)."""
+
+
 @dataclass
 class Target:
     name: str

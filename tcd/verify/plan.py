@@ -4,12 +4,9 @@ each (the same host data the roles were deployed with), and how to reach them.""
 from dataclasses import dataclass
 from typing import Any
 
-from tcd.exports.hosts import fleet_records
 from tcd.model.baseline import Control
 from tcd.model.site import Site
 from tcd.paths import REPO_ROOT
-from tcd.planning import plan_addresses
-from tcd.planning.hostdata import host_data
 from tcd.rollout.target import Target
 
 SUITE_DIR = REPO_ROOT / "tests" / "baseline"
@@ -31,17 +28,8 @@ class Subject:
 
 def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list[Subject]]:
     """The suite's input (JSON-ready) and, per host, the controls that must each get a result."""
-    inventory = target.inventory
-    plan = plan_addresses(inventory)
-    selected = [inventory.sites[s.code] for s in sites]
-    records = [r for r in fleet_records(plan, selected) if r.kind != "camera"]
-    missing = target.missing(records)
-    if missing:
-        raise VerifyError(
-            f"not in {target.name}: {', '.join(missing)} (bring them up with tcd lab up)"
-        )
-    keys = target.load_keys()
-    data = host_data(inventory, plan, inventory.sites.values(), keys, target.apt_update)
+    plan, records = target.managed_hosts(sites)
+    data = target.host_data(plan, target.load_keys())
     hosts, subjects = [], []
     for record in records:
         entry = data[record.name]
@@ -56,7 +44,7 @@ def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list
                 "data": entry,
             }
         )
-        controls = tuple(c for c in inventory.baseline.controls if c.role.value in roles)
+        controls = tuple(c for c in target.inventory.baseline.controls if c.role.value in roles)
         subjects.append(
             Subject(record.name, code, record.variables.get("tcd_site_name", "hub"), controls)
         )
