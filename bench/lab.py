@@ -80,7 +80,7 @@ def main() -> int:
     ensure_image(settings.cache_dir)
     image_s = time.perf_counter() - started
     inventory = load_inventory(REPO / "inventory")
-    in_order = [code for wave in inventory.waves.waves for code in wave.sites]
+    in_order = inventory.rollout_order()
     results = []
     for case in args.sites.split(","):
         codes = inventory.wave("pilot").sites if case == "pilot" else in_order[: int(case)]

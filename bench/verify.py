@@ -42,7 +42,7 @@ def main() -> int:
         name="tcdbv", state_dir=REPO / "state" / "tcdbv", cache_dir=DEFAULT_CACHE
     )
     inventory = load_inventory(REPO / "inventory")
-    in_order = [code for wave in inventory.waves.waves for code in wave.sites]
+    in_order = inventory.rollout_order()
     rows = []
     for case in args.cases.split(","):
         codes = inventory.wave("pilot").sites if case == "pilot" else in_order[: int(case)]

@@ -84,8 +84,7 @@ def up(
     if count is not None and (wave or sites):
         fail("give one of --wave, --sites, --count")
     if count is not None:
-        in_order = [code for w in loaded.waves.waves for code in w.sites]
-        selected = loaded.select(codes=in_order[:count])
+        selected = loaded.select(codes=loaded.rollout_order()[:count])
     elif wave is None and sites is None:
         fail("choose the sites: --wave W, --sites CODE,… or --count N (e.g. --wave pilot)")
     else:

@@ -48,6 +48,10 @@ class Inventory:
         known = ", ".join(w.name for w in self.waves.waves)
         raise KeyError(f"unknown wave {name!r} (waves.yml has: {known})")
 
+    def rollout_order(self) -> list[int]:
+        """Every site code, wave after wave (pilot first)."""
+        return [code for wave in self.waves.waves for code in wave.sites]
+
     def select(self, wave: str | None = None, codes: Iterable[int] | None = None) -> list[Site]:
         """Sites of a wave, or of explicit codes, or all; KeyError names what is unknown."""
         if wave is not None:
