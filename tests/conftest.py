@@ -134,9 +134,11 @@ class RolledOut:
     second: dict
     outputs: list[str]  # everything the CLI printed, for the secret search
 
-    def rollout(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def tcd(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """The real CLI against this lab; what it prints is kept for the secret search."""
         done = subprocess.run(
-            [TCD, "rollout", *args, "--lab", "--json"],
+            [TCD, *args],
+            cwd=cwd,
             env=self.lab.env(),
             capture_output=True,
             text=True,
@@ -145,6 +147,9 @@ class RolledOut:
         )
         self.outputs += [done.stdout, done.stderr]
         return done
+
+    def rollout(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.tcd("rollout", *args, "--lab", "--json")
 
 
 @pytest.fixture(scope="session")

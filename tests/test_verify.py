@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import INVENTORY, TCD, RolledOut
+from .conftest import INVENTORY, RolledOut
 
 pytestmark = pytest.mark.lab
 
@@ -36,17 +36,8 @@ CONSEQUENCES = {("tcd-25217-pc1", "TCD-FW-002"), ("tcd-25217-gw1", "TCD-VPN-003"
 def verify(
     lab: RolledOut, reports: Path, *args: str, inventory: Path = INVENTORY, cwd: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[str], dict]:
-    argv = [TCD, "verify", "--lab", "--wave", "pilot", "--report", str(reports), "--json"]
-    done = subprocess.run(
-        [*argv, "-i", str(inventory.resolve()), *args],
-        cwd=cwd,
-        env=lab.lab.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    lab.outputs += [done.stdout, done.stderr]
+    argv = ["verify", "--lab", "--wave", "pilot", "--report", str(reports), "--json"]
+    done = lab.tcd(*argv, "-i", str(inventory.resolve()), *args, cwd=cwd)
     assert done.returncode in (0, 1), done.stdout + done.stderr
     return done, json.loads(done.stdout)
 
@@ -179,8 +170,7 @@ def test_waiver_until_its_expiry(rolled_out: RolledOut, tmp_path: Path) -> None:
 
 
 def test_an_offline_host_is_unreachable_not_skipped(rolled_out: RolledOut, tmp_path: Path) -> None:
-    env = rolled_out.lab.env()
-    stop = subprocess.run([TCD, "lab", "stop", "tcd-25217-pc1"], env=env, check=False)
+    stop = rolled_out.tcd("lab", "stop", "tcd-25217-pc1")
     assert stop.returncode == 0
     try:
         done, result = verify(rolled_out, tmp_path)
@@ -189,5 +179,5 @@ def test_an_offline_host_is_unreachable_not_skipped(rolled_out: RolledOut, tmp_p
         assert checks and all(c["result"] == "unreachable" for c in checks)
         assert failing(result) == {("tcd-25217-pc1", c["control"]) for c in checks}
     finally:
-        start = subprocess.run([TCD, "lab", "start", "tcd-25217-pc1"], env=env, check=False)
+        start = rolled_out.tcd("lab", "start", "tcd-25217-pc1")
     assert start.returncode == 0
