@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tcd.exports.hosts import HostRecord
+from tcd.exports.hosts import HostRecord, fleet_records
 from tcd.lab.addressing import lab_inventory
 from tcd.lab.lab import load_state
 from tcd.lab.settings import LabSettings
 from tcd.loading import Inventory
 from tcd.model.province import Office
+from tcd.model.site import Site
 from tcd.paths import REPO_ROOT
-from tcd.planning.hostdata import PublicKeys
+from tcd.planning import Plan, plan_addresses
+from tcd.planning.hostdata import PublicKeys, host_data
 from tcd.render import write_atomically
 
 
@@ -35,11 +37,25 @@ class Target:
         """What `ssh` is given for a host: a lab's ssh_config knows its hosts by name."""
         return record.name if self.ssh_config else str(record.address)
 
-    def missing(self, records: list[HostRecord]) -> list[str]:
-        """Hosts of `records` that do not exist on this target (a lab has only some)."""
-        return sorted(
+    def managed_hosts(self, sites: list[Site]) -> tuple[Plan, list[HostRecord]]:
+        """The plan as this target sees it, and the SSH-managed hosts of `sites` with both hubs;
+        TargetError if some do not exist here (a lab has only some)."""
+        plan = plan_addresses(self.inventory)
+        selected = [self.inventory.sites[s.code] for s in sites]
+        records = [r for r in fleet_records(plan, selected) if r.kind != "camera"]
+        missing = sorted(
             r.name for r in records if self.hosts is not None and r.name not in self.hosts
         )
+        if missing:
+            raise TargetError(
+                f"not in {self.name}: {', '.join(missing)} (bring them up with tcd lab up)"
+            )
+        return plan, records
+
+    def host_data(self, plan: Plan, keys: PublicKeys) -> dict[str, dict[str, Any]]:
+        """What the roles read on every host here (all sites' peers for the hubs)."""
+        inventory = self.inventory
+        return host_data(inventory, plan, inventory.sites.values(), keys, self.apt_update)
 
     def load_keys(self) -> PublicKeys:
         """WireGuard public keys collected by earlier rollouts (public: no secret here)."""
