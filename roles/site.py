@@ -4,6 +4,7 @@ from pyinfra import host
 from pyinfra.api import deploy
 
 from roles.base import base
+from roles.camera.usb_camera import usb_camera
 from roles.reception_pc import reception_pc
 from roles.vpn_hub import vpn_hub, vpn_hub_keys
 from roles.vpn_spoke import vpn_spoke
@@ -11,13 +12,15 @@ from roles.vpn_spoke import vpn_spoke
 
 @deploy("Site host")
 def site() -> None:
-    """A site's host: base, plus the reception PC and/or VPN gateway roles it carries."""
+    """A site's host: base, plus the reception PC, VPN gateway and USB camera roles it carries."""
     roles = host.data.tcd_roles
     base()
     if "reception_pc" in roles:
         reception_pc()
     if "vpn_spoke" in roles:
         vpn_spoke()
+    if "usb_camera" in roles:
+        usb_camera()
 
 
 @deploy("Hub base and keys")

@@ -116,6 +116,7 @@ def _sshd(data: dict) -> None:
         macs=defaults.SSH_MACS,
         kex=defaults.SSH_KEX,
         max_auth_tries=defaults.SSH_MAX_AUTH_TRIES,
+        forward_to=data["ssh_forward_to"],
     )
     systemd.service(
         name="ssh drops removed drop-ins",

@@ -20,7 +20,9 @@ from tcd.cli.common import (
     select_sites,
 )
 from tcd.cli.progress import RichReporter
+from tcd.lab import cameras as lab_cameras
 from tcd.lab import lab as lab_ops
+from tcd.lab.cameras import LabCameraError
 from tcd.lab.image import ensure_image
 from tcd.lab.settings import LabSettings
 from tcd.lab.system import LabCommandError
@@ -49,7 +51,7 @@ def _guard(action: Callable[[], T]) -> T:
     """Run a lab action; its known failures become one line on stderr and exit 1."""
     try:
         return action()
-    except (lab_ops.LabError, LabCommandError, KeyError) as exc:
+    except (lab_ops.LabError, LabCameraError, LabCommandError, KeyError) as exc:
         fail(exc.args[0] if exc.args else str(exc), code=1)
 
 
@@ -97,9 +99,10 @@ def start_lab(settings: LabSettings, loaded: Inventory, selected: list[Site]) ->
     started = time.monotonic()
     with RichReporter() as reporter:
         state = _guard(lambda: lab_ops.up(settings, loaded, selected, reporter))
+    cameras = f", {len(state.cameras)} IP cameras" if state.cameras else ""
     console.print(
-        f"lab {settings.name!r} up: {len(state.hosts)} hosts ({len(selected)} sites and 2 hubs) "
-        f"in {time.monotonic() - started:.1f} s"
+        f"lab {settings.name!r} up: {len(state.hosts)} hosts ({len(selected)} sites and 2 hubs)"
+        f"{cameras} in {time.monotonic() - started:.1f} s"
     )
     console.print(f"ssh config: {settings.ssh_config}   (tcd lab ssh HOST, tcd lab status)")
 
@@ -174,3 +177,15 @@ def start(host: HostArgument) -> None:
     with RichReporter() as reporter:
         _guard(lambda: lab_ops.start_host(settings, host, reporter))
     console.print(f"{host} started")
+
+
+@app.command("reset-camera")
+def reset_camera(
+    camera: Annotated[str, typer.Argument(help="A lab IP camera, e.g. tcd-26380-cam1.")],
+) -> None:
+    """Reset a lab camera to its factory settings (factory password, no NTP, 720p, HTTP on),
+    as a camera replaced or reset on site; `tcd rollout` configures it again."""
+    settings = lab_settings()
+    state = _guard(lambda: lab_ops.load_state(settings))
+    _guard(lambda: lab_cameras.reset_camera(settings, state, camera))
+    console.print(f"{camera} reset to factory settings and started again")

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tcd.camera.secrets import VaultError
 from tcd.cli.common import (
     DEFAULT,
     InventoryOption,
@@ -76,7 +77,7 @@ def run_rollout(
             return rollout(
                 target, selected, dry=dry, parallel=parallel, reporter=_Reporter(progress)
             )
-    except (TargetError, LabError) as exc:
+    except (TargetError, LabError, VaultError) as exc:
         fail(str(exc), code=1)
 
 

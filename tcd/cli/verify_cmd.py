@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from tcd.camera.secrets import VaultError
 from tcd.cli.common import (
     DEFAULT,
     InventoryOption,
@@ -70,7 +71,7 @@ def run_verify(
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
             return verify(target, selected, selection, report, progress, parallel=parallel)
-    except (VerifyError, TargetError, LabError) as exc:
+    except (VerifyError, TargetError, LabError, VaultError) as exc:
         fail(str(exc))
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from roles.base import defaults as base
+from roles.camera import defaults as camera
 from roles.reception_pc import defaults as reception_pc
 from roles.vpn_hub import defaults as vpn_hub
 from roles.vpn_spoke import defaults as vpn_spoke
@@ -42,7 +43,15 @@ HOST_PACKAGES = (
 )
 # Hosts have no internet: what the roles install is in the image already.
 ROLE_PACKAGES = tuple(
-    dict.fromkeys([*base.PACKAGES, *reception_pc.PACKAGES, *vpn_spoke.PACKAGES, *vpn_hub.PACKAGES])
+    dict.fromkeys(
+        [
+            *base.PACKAGES,
+            *reception_pc.PACKAGES,
+            *vpn_spoke.PACKAGES,
+            *vpn_hub.PACKAGES,
+            *camera.PACKAGES,
+        ]
+    )
 )
 IMAGE_PACKAGES = tuple(dict.fromkeys(HOST_PACKAGES + ROLE_PACKAGES))
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tcd.exports.hosts import fleet_records
 from tcd.lab.addressing import lab_inventory
+from tcd.lab.cameras import create_lans, plan_cameras, start_camera
 from tcd.lab.cgroups import lab_cgroup_roots, remove_trees
 from tcd.lab.image import ensure_image, image_key
 from tcd.lab.keys import KeyPair, new_ed25519, write_key
@@ -98,6 +99,7 @@ def up(
         for hub in state.hosts:
             if hub.office_network:
                 create_office(settings, hub.name, hub.office_network)
+        create_lans(settings, state.cameras)
         reporter.step("host roots", total=len(state.hosts))
         layers = [build_common_layer(settings, image, user, login.public_openssh), image]
         machines = [Machine.of(settings, h.name) for h in state.hosts]
@@ -111,6 +113,12 @@ def up(
             state.host(name).pid = pid
         state.save(settings.state_file)
         _wait_for_ssh(settings, state, state.hosts, reporter)
+        if state.cameras:
+            reporter.step("IP cameras", total=len(state.cameras))
+            for camera in state.cameras:
+                camera.pid = start_camera(settings, camera)
+                state.save(settings.state_file)
+                reporter.advance()
         state.ready = True
         state.save(settings.state_file)
     except BaseException:
@@ -155,6 +163,7 @@ def _plan_lab(
             )
             for r in records
         ],
+        cameras=plan_cameras(settings, plan, [site.code for site in sites]),
     )
     state.save(settings.state_file)
     return state, login
@@ -371,6 +380,7 @@ def down(settings: LabSettings, reporter: Reporter) -> DownReport:
     if left:
         raise LabError(f"still mounted, state kept: {', '.join(left)}")
     shutil.rmtree(settings.state_dir, ignore_errors=True)
+    settings.vault_password_file.unlink(missing_ok=True)
     return report
 
 

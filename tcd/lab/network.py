@@ -23,7 +23,7 @@ def create_wan(settings: LabSettings, controller: str) -> None:
         [
             ["link", "set", "lo", "up"],
             ["link", "add", BRIDGE, "type", "bridge"],
-            *_no_ipv6(BRIDGE),
+            *no_ipv6(BRIDGE),
             ["link", "set", BRIDGE, "up"],
         ],
     )
@@ -40,7 +40,7 @@ def create_namespaces(
         port = f"{port_prefix}{index}"
         wan_side += [
             ["link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", netns],
-            *_no_ipv6(port),
+            *no_ipv6(port),
             ["link", "set", port, "master", BRIDGE, "up"],
         ]
     ip_batch(settings.wan_netns, wan_side)
@@ -50,7 +50,7 @@ def create_namespaces(
             [
                 ["link", "set", "lo", "up"],
                 ["address", "add", f"{address}/{LAB_UNDERLAY.prefixlen}", "dev", "eth0"],
-                *_no_ipv6("eth0"),
+                *no_ipv6("eth0"),
                 ["link", "set", "eth0", "up"],
             ],
         )
@@ -69,7 +69,7 @@ def create_office(settings: LabSettings, hub: str, network: str) -> None:
         [
             ["link", "set", "lo", "up"],
             ["link", "add", "eth0", "type", "veth", "peer", "name", "office0", "netns", hub_netns],
-            *_no_ipv6("eth0"),
+            *no_ipv6("eth0"),
             ["address", "add", f"{router}/{net.prefixlen}", "dev", "eth0"],
             ["link", "set", "eth0", "up"],
             ["route", "add", "default", "via", str(hub_side)],
@@ -78,14 +78,14 @@ def create_office(settings: LabSettings, hub: str, network: str) -> None:
     ip_batch(
         hub_netns,
         [
-            *_no_ipv6("office0"),
+            *no_ipv6("office0"),
             ["address", "add", f"{hub_side}/{net.prefixlen}", "dev", "office0"],
             ["link", "set", "office0", "up"],
         ],
     )
 
 
-def _no_ipv6(link: str) -> list[list[str]]:
+def no_ipv6(link: str) -> list[list[str]]:
     """No IPv6 link-local address: every lab address stays in 198.18.0.0/15."""
     return [["link", "set", "dev", link, "addrgenmode", "none"]]
 

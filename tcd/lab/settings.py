@@ -11,6 +11,7 @@ LAB_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 DEFAULT_NAME = "tcdlab"
 DEFAULT_CACHE = Path("/var/cache/tcd-fleet")
 CONTROL_DIR = Path("/tmp/tcd-cm")  # ssh ControlPath must stay under 108 characters
+RUN_DIR = Path("/run/tcd-fleet")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,23 @@ class LabSettings:
     @property
     def known_hosts(self) -> Path:
         return self.state_dir / "known_hosts"
+
+    @property
+    def camera_vault(self) -> Path:
+        """The lab's camera secrets (ansible-vault), apart from the field's in inventory/."""
+        return self.state_dir / "camera-secrets.vault"
+
+    @property
+    def vault_password_file(self) -> Path:
+        """The lab's own vault password when the environment gives none: outside the
+        repository, on tmpfs, removed by `tcd lab down`."""
+        return RUN_DIR / f"{self.name}-vault-password"
+
+    def camera_dir(self, camera: str) -> Path:
+        return self.state_dir / "cameras" / camera
+
+    def camera_netns(self, camera: str) -> str:
+        return f"{self.name}-{camera}"
 
     def host_dir(self, host: str) -> Path:
         return self.state_dir / "hosts" / host

@@ -21,6 +21,20 @@ class LabHost(BaseModel):
     office_network: str | None = None
 
 
+class LabCamera(BaseModel):
+    """A lab ONVIF camera (tcd.lab.camera) on its site's room LAN, behind the gateway."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    site: int
+    address: str  # on the room LAN (lab address)
+    lan: str  # the room LAN (lab CIDR)
+    lan_gateway: str  # the gateway's address on it
+    gateway: str  # the site's gateway host
+    netns: str
+    pid: int | None = None  # of the camera's process, while running
+
+
 class LabState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +49,7 @@ class LabState(BaseModel):
     cgroups: list[str] = []  # the lab's cgroup folder in each hierarchy
     address_map: dict[str, str] = {}  # field network or address -> lab one
     hosts: list[LabHost] = []
+    cameras: list[LabCamera] = []
     ready: bool = False
 
     def host(self, name: str) -> LabHost:
@@ -43,6 +58,13 @@ class LabState(BaseModel):
                 return host
         known = ", ".join(h.name for h in self.hosts)
         raise KeyError(f"no lab host {name!r} (the lab has: {known})")
+
+    def camera(self, name: str) -> LabCamera:
+        for camera in self.cameras:
+            if camera.name == name:
+                return camera
+        known = ", ".join(c.name for c in self.cameras) or "none"
+        raise KeyError(f"no lab camera {name!r} (the lab has: {known})")
 
     def save(self, path: Path) -> None:
         write_atomically(path, self.model_dump_json(indent=2) + "\n")

@@ -205,6 +205,29 @@ class PriceItem(InputModel):
     recurring: bool = Field(default=False, description="a yearly cost, not a one-off purchase")
 
 
+class CameraStream(InputModel):
+    """The main stream every IP camera is set to (ONVIF video encoder configuration)."""
+
+    encoding: Literal["H264"]
+    width: Annotated[int, Field(gt=0, le=7680)]
+    height: Annotated[int, Field(gt=0, le=4320)]
+    fps: Annotated[int, Field(ge=1, le=60)]
+    bitrate_kbps: Annotated[int, Field(ge=64, le=65_536)]
+    gop: Annotated[int, Field(ge=1, le=600)] = Field(description="frames between key frames")
+
+
+class CameraPolicy(InputModel):
+    """What roles/camera sets on every IP camera and the TCD-CAM controls check."""
+
+    main_stream: CameraStream
+    timezone: Text = Field(description="POSIX TZ string, as ONVIF takes it (ICT-7 for Vietnam)")
+    plain_http: bool = Field(description="false: the camera's unencrypted HTTP port is closed")
+    discovery: bool = Field(description="false: the camera does not answer WS-Discovery probes")
+    lockout_attempts: Annotated[int, Field(ge=1, le=20)]
+    lockout_window_s: Annotated[int, Field(ge=1, le=3600)]
+    clock_tolerance_s: Annotated[float, Field(gt=0, le=60)]
+
+
 def _duplicates(ids: Iterable[str]) -> list[str]:
     return sorted(i for i, n in Counter(ids).items() if n > 1)
 
@@ -215,6 +238,7 @@ class Baseline(InputModel):
     prices_as_of: dt.date
     readiness: Annotated[list[Requirement], Field(min_length=1)]
     controls: Annotated[list[Control], Field(min_length=1)]
+    camera: CameraPolicy
     prices: Annotated[list[PriceItem], Field(min_length=1)]
 
     @model_validator(mode="after")

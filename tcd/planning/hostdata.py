@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from roles.camera import defaults as camera_defaults
 from tcd.loading import Inventory
 from tcd.model.province import OVERLAY_POOL, Office, PoolName
 from tcd.model.site import HostRole, Site
-from tcd.planning.addresses import Plan
+from tcd.model.survey import CameraKind
+from tcd.planning.addresses import Plan, SitePlan
 
 SPOKE_INTERFACE = {Office.PROVINCE: "wg-province", Office.CENTRAL: "wg-central"}
 HUB_INTERFACE = "wg-sites"
@@ -58,11 +60,22 @@ def host_data(
                     "interfaces": list(SPOKE_INTERFACE.values()),
                 }
                 base["forwarding"] = True
+            if host.is_gateway:
+                base["ssh_forward_to"] = _camera_ports(site_plan)
             elif not host.is_gateway and gateway is not None:
                 base["routes"] = [
                     {"to": net, "via": str(gateway.management_address)} for net in offices
                 ]
+            usb = [
+                {"name": c.name, "model": c.model}
+                for c in site.cameras
+                if c.kind is CameraKind.USB and c.attached_to == host.name
+            ]
+            if usb:
+                roles.append("usb_camera")
             entry: dict[str, Any] = {"tcd_roles": roles, "tcd_base": base}
+            if usb:
+                entry["tcd_usb_cameras"] = usb
             if "reception_pc" in roles:
                 entry["tcd_reception"] = _reception(inventory)
             if host.is_gateway:
@@ -149,8 +162,19 @@ def _base(
         "masquerade": None,
         "forwarding": hub,
         "routes": [],
+        "ssh_forward_to": [],
         "apt_update": apt_update,
     }
+
+
+def _camera_ports(site_plan: SitePlan) -> list[dict[str, Any]]:
+    """Every IP camera service (address, port) the controller reaches through the gateway."""
+    return [
+        {"address": str(camera.address), "port": port}
+        for camera in site_plan.cameras
+        if camera.address is not None
+        for port in (camera_defaults.ONVIF_PORT, camera_defaults.RTSP_PORT)
+    ]
 
 
 def _reception(inventory: Inventory) -> dict:

@@ -1,9 +1,11 @@
-"""The rollout, in three pyinfra runs:
+"""The rollout, in steps (three pyinfra runs, then checks and the cameras):
 
 1. hubs: make sure each hub has its WireGuard key, read its public key (sites need it);
 2. sites: base, reception PC, VPN spoke on every host of the selected sites; read the spokes'
    public keys back (the private keys never leave the hosts);
-3. hubs: base and the hub role, with one peer per deployed site.
+3. hubs: base and the hub role, with one peer per deployed site;
+4. the tunnels carry packets (not in a dry run);
+5. the IP cameras over ONVIF, through SSH port forwards on their gateways (tcd.rollout.cameras).
 
 Each host's result is kept (operations changed, errors); a host that cannot be reached or
 fails does not stop the others. With `dry`, operations are only prepared: what would change is
@@ -36,6 +38,7 @@ from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE
+from tcd.rollout.cameras import configure_cameras, ip_cameras
 from tcd.rollout.target import Target
 
 Status = Literal["changed", "unchanged", "failed", "would change"]
@@ -127,6 +130,9 @@ def rollout(
     site_records = [r for r in records if r.kind == "host"]
     hub_records = [r for r in records if r.kind == "hub"]
     keys = target.load_keys()
+    cameras = ip_cameras(plan, sites)
+    # the vault opens before anything changes: a missing password stops the rollout here
+    vault = target.camera_vault() if cameras else None
 
     def new_phase(records: list[HostRecord], title: str) -> _Phase:
         return _Phase(
@@ -189,6 +195,20 @@ def rollout(
     by_site: dict[int, list[HostResult]] = defaultdict(list)
     for record in site_records:
         by_site[record.variables["tcd_site_code"]].append(results[record.name])
+
+    # 5. the IP cameras, through their gateways (a gateway that failed cannot forward to them)
+    failed = {name for name, result in results.items() if result.failed}
+    reachable = [c for c in cameras if c.gateway.name not in failed]
+    if reachable and vault is not None:
+        reporter.phase("cameras", len(reachable))
+        done = configure_cameras(target, vault, reachable, dry=dry, advance=reporter.advance)
+        for item in reachable:
+            changes, errors = done[item.camera.name]
+            by_site[item.site].append(HostResult(item.camera.name, changes, errors))
+    for item in cameras:
+        if item.gateway.name in failed:
+            reason = f"not configured: its gateway {item.gateway.name} failed"
+            by_site[item.site].append(HostResult(item.camera.name, errors=[reason]))
     return RolloutResult(
         target=target.name,
         dry=dry,

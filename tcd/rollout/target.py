@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tcd.camera.forward import Gateway
+from tcd.camera.secrets import FIELD_VAULT, CameraVault, vault_password
 from tcd.exports.hosts import HostRecord, fleet_records
 from tcd.lab.addressing import lab_inventory
 from tcd.lab.lab import load_state
@@ -15,6 +17,7 @@ from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.paths import REPO_ROOT
 from tcd.planning import Plan, plan_addresses
+from tcd.planning.addresses import HostPlan
 from tcd.planning.hostdata import PublicKeys, host_data
 from tcd.render import write_atomically
 
@@ -32,10 +35,24 @@ class Target:
     connection: dict[str, Any] = field(default_factory=dict)  # pyinfra data for every host
     hosts: set[str] | None = None  # the hosts that exist there (a lab has only some)
     ssh_config: Path | None = None  # None: the operator's own SSH setup (~/.ssh/config)
+    camera_vault_file: Path | None = None  # None: the inventory's secrets/cameras.vault
+    # where a vault password is made when the environment gives none (a lab's); None: required
+    vault_password_fallback: Path | None = None
 
     def ssh_host(self, record: HostRecord) -> str:
         """What `ssh` is given for a host: a lab's ssh_config knows its hosts by name."""
         return record.name if self.ssh_config else str(record.address)
+
+    def gateway(self, host: HostPlan) -> Gateway:
+        """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""
+        options = ("-F", str(self.ssh_config)) if self.ssh_config else ()
+        destination = host.name if self.ssh_config else str(host.management_address)
+        return Gateway(host.name, options, destination)
+
+    def camera_vault(self) -> CameraVault:
+        """The camera secrets here; VaultError when no vault password is given."""
+        path = self.camera_vault_file or self.inventory.root / FIELD_VAULT
+        return CameraVault(path, vault_password(self.vault_password_fallback))
 
     def managed_hosts(self, sites: list[Site]) -> tuple[Plan, list[HostRecord]]:
         """The plan as this target sees it, and the SSH-managed hosts of `sites` with both hubs;
@@ -107,4 +124,6 @@ def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
         },
         hosts={h.name for h in state.hosts},
         ssh_config=settings.ssh_config,
+        camera_vault_file=settings.camera_vault,
+        vault_password_fallback=settings.vault_password_file,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from camera import CameraTarget, camera_target
 from target import Target, UnreachableError, connect, warm
 
 
@@ -49,7 +50,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     def read(spec: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):  # kept by connect(): the host's checks report it
-            warm(connect(spec, plan))
+            found = subject(spec, plan)
+            if isinstance(found, CameraTarget):
+                found.reading()
+            else:
+                warm(found)
         _emit({"read": spec["name"]})  # progress for tcd verify
 
     threads = max(1, min(session.config.getoption("--tcd-threads"), len(specs)))
@@ -61,11 +66,30 @@ def _has_target(item: pytest.Item) -> bool:
     return "target" in getattr(item, "fixturenames", ())
 
 
+_CAMERAS: dict[str, CameraTarget | Exception] = {}
+
+
+def subject(spec: dict[str, Any], plan: dict[str, Any]) -> Target | CameraTarget:
+    """A host's Target (over SSH), or an IP camera's (over ONVIF through its gateway)."""
+    if "camera" not in spec:
+        return connect(spec, plan)
+    name = spec["name"]
+    if name not in _CAMERAS:
+        try:
+            _CAMERAS[name] = camera_target(spec, plan)
+        except Exception as exc:  # kept: the camera's checks report it
+            _CAMERAS[name] = exc
+    found = _CAMERAS[name]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
 @pytest.fixture
-def target(request: pytest.FixtureRequest) -> Target:
+def target(request: pytest.FixtureRequest) -> Target | CameraTarget:
     plan = _plan(request.config)
     spec = next(h for h in plan["hosts"] if h["name"] == request.param)
-    return connect(spec, plan)
+    return subject(spec, plan)
 
 
 def _control(item: pytest.Item) -> str:

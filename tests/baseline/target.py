@@ -35,6 +35,19 @@ class UnreachableError(Exception):
     """The host did not answer over SSH: its checks are 'unreachable', not failed or skipped."""
 
 
+def cached_fact(cache: dict[str, Any], key: str, read: Callable[[], T]) -> T:
+    """`read()` once per host; a failure is kept too, and raised to every check that asks."""
+    if key not in cache:
+        try:
+            cache[key] = read()
+        except Exception as exc:  # kept, and raised to each check that asks
+            cache[key] = exc
+    found = cache[key]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
 @dataclass
 class Target:
     name: str
@@ -92,16 +105,7 @@ class Target:
         return self.fact("units", parse)
 
     def fact(self, key: str, read: Callable[[], T]) -> T:
-        """`read()` once per host; a failure is kept too, and raised to every check that asks."""
-        if key not in self.cache:
-            try:
-                self.cache[key] = read()
-            except Exception as exc:  # kept, and raised to each check that asks
-                self.cache[key] = exc
-        found = self.cache[key]
-        if isinstance(found, Exception):
-            raise found
-        return found
+        return cached_fact(self.cache, key, read)
 
     def auth_methods(self) -> str:
         """What the running sshd offers a newcomer, asked over a fresh connection from the
