@@ -24,6 +24,7 @@ from tcd.lab import cameras as lab_cameras
 from tcd.lab import lab as lab_ops
 from tcd.lab.cameras import LabCameraError
 from tcd.lab.image import ensure_image
+from tcd.lab.processes import alive
 from tcd.lab.settings import LabSettings
 from tcd.lab.system import LabCommandError
 from tcd.loading import Inventory
@@ -124,7 +125,8 @@ def stop_lab(settings: LabSettings) -> None:
 
 @app.command()
 def status() -> None:
-    """List the lab's hosts and whether each answers on SSH. Exits 1 if any does not."""
+    """List the lab's hosts (and IP cameras) and whether each host answers on SSH. Exits 1 if
+    any does not."""
     settings = lab_settings()
     hosts = _guard(lambda: lab_ops.status(settings))
     table = Table(title=f"lab {settings.name!r}", title_justify="left")
@@ -137,6 +139,16 @@ def status() -> None:
             host.address,
             "yes" if host.running else "[red]stopped[/]",
             "[green]ok[/]" if host.ssh else "[red]no answer[/]",
+        )
+    cameras = lab_ops.load_state(settings).cameras
+    for camera in cameras:
+        running = camera.pid is not None and alive(camera.pid)
+        table.add_row(
+            camera.name,
+            str(camera.site),
+            camera.address,
+            "yes" if running else "[red]stopped[/]",
+            "[dim]-[/] (ONVIF camera)",
         )
     console.print(table)
     if not all(h.ssh for h in hosts):

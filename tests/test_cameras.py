@@ -1,0 +1,105 @@
+"""IP cameras on the rolled-out pilot lab: real lab ONVIF cameras (tcd.lab.camera) on each
+room LAN, configured by `tcd rollout` through SSH port forwards, checked by `tcd verify`.
+
+Shares the session's rolled-out lab; a test that resets a camera leaves it repaired."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tcd.camera.secrets import CameraVault, vault_password
+
+from .conftest import REPO, RolledOut
+from .test_rollout import _files, _read
+from .test_verify import failing, verify
+
+pytestmark = pytest.mark.lab
+CAMERAS = {"tcd-26380-cam1": 26380, "tcd-25217-cam1": 25217}  # the pilot's IP cameras
+CAMERA_CONTROLS = {f"TCD-CAM-{n:03}" for n in range(1, 8)}
+
+
+def camera_hosts(result: dict) -> dict[str, dict]:
+    """camera name -> {"changes": […], "errors": […]} from a rollout's JSON."""
+    return {
+        name: host
+        for site in result["sites"]
+        for name, host in site["hosts"].items()
+        if name in CAMERAS
+    }
+
+
+def test_rollout_configures_every_ip_camera_and_a_second_changes_nothing(rolled_out: RolledOut):
+    first, second = camera_hosts(rolled_out.first), camera_hosts(rolled_out.second)
+    assert set(first) == set(second) == set(CAMERAS)
+    for name, host in first.items():
+        assert not host["errors"], (name, host["errors"])
+        # from the factory: the admin password, the operator, NTP, time zone, stream, HTTP…
+        assert any("admin password" in change for change in host["changes"]), host
+        assert any("main stream" in change for change in host["changes"]), host
+    assert all(host["changes"] == [] and not host["errors"] for host in second.values()), second
+
+
+def test_every_camera_passes_its_controls(rolled_out: RolledOut, tmp_path: Path):
+    done, result = verify(rolled_out, tmp_path)
+    assert done.returncode == 0, failing(result)
+    for name in CAMERAS:
+        checks = {c["control"]: c["result"] for c in result["hosts"][name]["checks"]}
+        assert checks == dict.fromkeys(CAMERA_CONTROLS, "passed"), (name, checks)
+
+
+def test_a_factory_reset_fails_exactly_that_cameras_controls_and_rollout_repairs(
+    rolled_out: RolledOut, tmp_path: Path
+):
+    camera = "tcd-26380-cam1"
+    verify(rolled_out, tmp_path)  # the run the drift is measured from
+    reset = rolled_out.tcd("lab", "reset-camera", camera)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    try:
+        broken, result = verify(rolled_out, tmp_path)
+        assert broken.returncode == 1
+        assert failing(result) == {(camera, control) for control in CAMERA_CONTROLS}
+        reasons = {c["control"]: c["reason"] for c in result["hosts"][camera]["checks"]}
+        assert "factory password" in reasons["TCD-CAM-001"]
+        newly = {tuple(k.split()) for k in result["drift"]["newly_failing"]}
+        assert newly == {(camera, control) for control in CAMERA_CONTROLS}
+    finally:
+        repaired = rolled_out.rollout("pilot")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    changes = camera_hosts(json.loads(repaired.stdout))
+    assert changes[camera]["changes"], changes  # the reset camera was configured again
+    assert changes["tcd-25217-cam1"]["changes"] == []  # the other one was left alone
+    done, result = verify(rolled_out, tmp_path)
+    assert done.returncode == 0, failing(result)
+    again = camera_hosts(json.loads(rolled_out.rollout("pilot").stdout))
+    assert all(host["changes"] == [] for host in again.values()), again
+
+
+def test_no_camera_password_in_clear(rolled_out: RolledOut, tmp_path: Path):
+    settings = rolled_out.lab.settings
+    verify(rolled_out, tmp_path / "reports")  # reports and the suite's log to search too
+    vault = CameraVault(settings.camera_vault, vault_password(settings.vault_password_file))
+    entries = vault.load()
+    assert set(entries) == set(CAMERAS)
+    passwords = [
+        secret.get_secret_value()
+        for entry in entries.values()
+        for secret in (entry.admin_password, entry.operator_password)
+    ]
+    assert len(set(passwords)) == 4 and all(len(p) >= 24 for p in passwords)
+    texts = "\n".join(rolled_out.outputs)
+    searched = 0
+    for folder in (REPO, settings.state_dir, tmp_path):
+        skip = [REPO / ".venv", REPO / "state"] if folder == REPO else []
+        for path in _files(folder, skip=skip):
+            content = _read(path)
+            searched += 1
+            for password in passwords:
+                assert password.encode() not in content, f"a camera password in clear in {path}"
+    for password in passwords:
+        assert password not in texts, "a camera password printed by the CLI"
+    assert searched > 100
+    # the vault itself is ansible-vault ciphertext, readable by root only
+    assert settings.camera_vault.read_bytes().startswith(b"$ANSIBLE_VAULT;")
+    assert oct(settings.camera_vault.stat().st_mode & 0o777) == "0o600"
+    assert not settings.vault_password_file.is_relative_to(REPO)
