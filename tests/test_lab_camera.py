@@ -1,7 +1,7 @@
 """The lab ONVIF camera (tcd.lab.camera) against the real client the product uses.
 
 The camera runs under Debian's python3 in a network namespace of its own (198.18.253.10 on a
-dummy link); onvif-zeep-async and ffprobe talk to it from inside that namespace. No mocks.
+veth pair); onvif-zeep-async and ffprobe talk to it from inside that namespace. No mocks.
 """
 
 import json
@@ -107,10 +107,12 @@ def netns() -> Iterator[str]:
     run("ip", "netns", "add", name)
     try:
         run("ip", "-n", name, "link", "set", "lo", "up")
-        run("ip", "-n", name, "link", "add", "dummy0", "type", "dummy")
-        run("ip", "-n", name, "link", "set", "dummy0", "addrgenmode", "none")
-        run("ip", "-n", name, "addr", "add", f"{ADDRESS}/24", "dev", "dummy0")
-        run("ip", "-n", name, "link", "set", "dummy0", "up")
+        # a veth pair with both ends inside (no dummy module on every kernel)
+        run("ip", "-n", name, "link", "add", "cam0", "type", "veth", "peer", "name", "cam1")
+        for link in ("cam0", "cam1"):
+            run("ip", "-n", name, "link", "set", link, "addrgenmode", "none")
+            run("ip", "-n", name, "link", "set", link, "up")
+        run("ip", "-n", name, "addr", "add", f"{ADDRESS}/24", "dev", "cam0")
         yield name
     finally:
         run("ip", "netns", "delete", name, check=False)

@@ -120,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         if self.server.tls is not None:
             # TLS handshakes happen here, in the connection's thread, not in the accept loop
+            self.request.settimeout(self.timeout)
             self.request = self.server.tls.wrap_socket(self.request, server_side=True)
         super().setup()
 
@@ -150,13 +151,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(405, b"", "text/plain")
 
     def _reply(self, status: int, body: bytes, content_type: str) -> None:
+        # other listeners change before the reply, so a client that reads "done" finds it done;
+        # this connection's own listener only after the reply has left
+        self.server.listeners.reconcile(self.server.device.snapshot(), keep=self.server)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
-        # the reply has left: only now may a protocol change close this very listener
         self.server.listeners.reconcile(self.server.device.snapshot())
 
 
@@ -170,11 +173,13 @@ class WebListeners:
         self.running: dict[str, tuple[int, _Server, threading.Thread]] = {}
         self._lock = threading.Lock()
 
-    def reconcile(self, settings: CameraSettings) -> None:
+    def reconcile(self, settings: CameraSettings, keep: "_Server | None" = None) -> None:
         with self._lock:
             for scheme in ("HTTP", "HTTPS"):
                 wanted = settings.protocols[scheme]
                 current = self.running.get(scheme)
+                if current and current[1] is keep:
+                    continue
                 if current and (not wanted.enabled or current[0] != wanted.port):
                     self._stop(scheme)
                 if wanted.enabled and scheme not in self.running:
