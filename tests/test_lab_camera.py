@@ -348,14 +348,16 @@ def test_encoder_change_shows_in_the_rtsp_stream(camera: Camera):
 
 
 def test_disabling_http_closes_port_80_and_https_keeps_working(camera: Camera):
-    port_80 = f"""
+    def probe(port: int) -> str:
+        return f"""
         try:
-            _, writer = await asyncio.open_connection("{ADDRESS}", 80)
+            _, writer = await asyncio.open_connection("{ADDRESS}", {port})
             writer.close()
-            result.setdefault("port80", []).append("open")
+            result.setdefault("port{port}", []).append("open")
         except ConnectionRefusedError:
-            result.setdefault("port80", []).append("refused")
-    """
+            result.setdefault("port{port}", []).append("refused")
+        """
+
     got = camera.client(
         f"""
         plain_http = await connect("admin", "{FACTORY_PASSWORD}", scheme="http", port=80)
@@ -363,9 +365,11 @@ def test_disabling_http_closes_port_80_and_https_keeps_working(camera: Camera):
         cam = await connect("admin", "{FACTORY_PASSWORD}")
         dm = await cam.create_devicemgmt_service()
         await dm.SetNetworkProtocols({{"NetworkProtocols": [
-            {{"Name": "HTTP", "Enabled": False, "Port": [80]}}]}})
-    """
-        + port_80
+            {{"Name": "HTTP", "Enabled": False, "Port": [80]}},
+            {{"Name": "RTSP", "Enabled": False, "Port": [554]}}]}})
+        """
+        + probe(80)
+        + probe(554)
         + f"""
         cam = await connect("admin", "{FACTORY_PASSWORD}")
         dm = await cam.create_devicemgmt_service()
@@ -373,14 +377,24 @@ def test_disabling_http_closes_port_80_and_https_keeps_working(camera: Camera):
         result["both_off"] = await expect_fault(dm.SetNetworkProtocols({{"NetworkProtocols": [
             {{"Name": "HTTPS", "Enabled": False, "Port": [443]}}]}}))
         await dm.SetNetworkProtocols({{"NetworkProtocols": [
-            {{"Name": "HTTP", "Enabled": True, "Port": [80]}}]}})
-    """
-        + port_80
+            {{"Name": "HTTP", "Enabled": True, "Port": [80]}},
+            {{"Name": "RTSP", "Enabled": True, "Port": [8554]}}]}})
+        await asyncio.sleep(0.3)  # the RTSP listener moves in the camera's main loop
+        """
+        + probe(80)
+        + probe(554)
+        + probe(8554)
     )
     assert got["http_xaddrs"] == [
         f"http://{ADDRESS}/onvif/device_service",
         f"http://{ADDRESS}/onvif/media_service",
     ]
     assert got["port80"] == ["refused", "open"]
-    assert {p["Name"]: p["Enabled"] for p in got["protocols"]}["HTTP"] is False
+    assert got["port554"] == ["refused", "refused"]
+    assert got["port8554"] == ["open"]
+    assert {p["Name"]: p["Enabled"] for p in got["protocols"]} == {
+        "HTTP": False,
+        "HTTPS": True,
+        "RTSP": False,
+    }
     assert got["both_off"]["subcodes"] == ["InvalidArgVal"]

@@ -91,6 +91,7 @@ class RtspService:
             self.device.log(f"cannot listen for RTSP on port {port}")
             return
         self.server, self.port = server, port
+        self.device.log(f"RTSP listening on {self.device.address}:{port}{STREAM_PATH}")
 
     def _stop(self) -> None:
         if self.server is None:
@@ -98,6 +99,7 @@ class RtspService:
         if self.source_id:
             GLib.source_remove(self.source_id)  # closes the listening socket
         self.server.client_filter(lambda _server, _client: GstRtspServer.RTSPFilterResult.REMOVE)
+        self.device.log(f"RTSP closed on port {self.port}")
         self.server, self.source_id, self.port = None, None, None
 
     def close(self) -> None:
