@@ -29,37 +29,45 @@ class IpCamera:
 async def configure_ip_camera(camera: IpCamera, dry: bool = False) -> list[str]:
     """The changes made (or, with `dry`, that would be made), by name."""
     changes: list[str] = []
+    admin, password = defaults.ADMIN_USER, camera.admin_password
     # a camera locked out (a verify run proves the lockout on the admin account) is waited for
     wait = camera.policy.lockout_window_s + 1
-    admin, password = defaults.ADMIN_USER, camera.admin_password
     try:
         async with session(camera.port, admin, password, locked_wait=wait) as device:
             await _settle(device, camera, dry, changes)
-        return changes
     except CameraAuthError as refused:
         if refused.locked:
             raise
-    # the vault's password is refused: a new or reset camera still has its factory one
+        # the vault's password is refused: a new or reset camera still has its factory one
+        if await _from_factory(camera, dry, changes):
+            return changes  # dry: what the factory session read is all there is to say
+        async with session(camera.port, admin, password) as device:
+            await _settle(device, camera, dry, changes)
+    await _set_time(camera, dry, changes)
+    return changes
+
+
+async def _from_factory(camera: IpCamera, dry: bool, changes: list[str]) -> bool:
+    """Log in with a factory password and replace it with the vault's (dry: only read what
+    would change, and say so by returning True)."""
     for factory in defaults.FACTORY_PASSWORDS:
         try:
             async with session(camera.port, defaults.ADMIN_USER, factory) as device:
                 changes.append("admin password (factory password replaced)")
                 if dry:
                     await _settle(device, camera, dry, changes)
-                    return changes
+                    await _ntp(device, camera, dry, changes)
+                    await _clock(device, camera, dry, changes)
+                    return True
                 await device.set_user(defaults.ADMIN_USER, camera.admin_password, "Administrator")
-            break
+                return False
         except CameraAuthError as refused:
             if refused.locked:
                 raise
-    else:
-        raise CameraError(
-            "the camera refuses both the vault's admin password and its factory passwords "
-            "(changed by hand? `tcd lab` cameras: reset-camera)"
-        )
-    async with session(camera.port, defaults.ADMIN_USER, camera.admin_password) as device:
-        await _settle(device, camera, dry, changes)
-    return changes
+    raise CameraError(
+        "the camera refuses both the vault's admin password and its factory passwords "
+        "(set by hand? a lab camera: tcd lab reset-camera NAME)"
+    )
 
 
 async def _settle(device: Device, camera: IpCamera, dry: bool, changes: list[str]) -> None:
@@ -91,12 +99,6 @@ async def _settle(device: Device, camera: IpCamera, dry: bool, changes: list[str
     await step(f"accounts removed: {', '.join(extra)}", bool(extra),
                lambda: device.delete_users(extra))  # fmt: skip
 
-    from_dhcp, servers = await device.ntp_servers()
-    await step("NTP servers", from_dhcp or servers != camera.ntp_servers,
-               lambda: device.set_ntp(camera.ntp_servers))  # fmt: skip
-    kind, zone, _ = await device.clock()
-    await step("time from NTP, time zone", kind != "NTP" or zone != policy.timezone,
-               lambda: device.set_clock_ntp(policy.timezone))  # fmt: skip
     await step("hostname", await device.hostname() != camera.name,
                lambda: device.set_hostname(camera.name))  # fmt: skip
 
@@ -109,6 +111,31 @@ async def _settle(device: Device, camera: IpCamera, dry: bool, changes: list[str
     await step(f"discovery {'on' if policy.discovery else 'off'}",
                await device.discoverable() != policy.discovery,
                lambda: device.set_discoverable(policy.discovery))  # fmt: skip
+
+
+async def _set_time(camera: IpCamera, dry: bool, changes: list[str]) -> None:
+    """NTP and time zone last, each in a session of its own: a camera that starts taking its
+    time from NTP jumps to the right time, and a session signs its requests for the clock the
+    camera had when it began (a request signed for the old clock is refused)."""
+    for step in (_ntp, _clock):
+        async with session(camera.port, defaults.ADMIN_USER, camera.admin_password) as device:
+            await step(device, camera, dry, changes)
+
+
+async def _ntp(device: Device, camera: IpCamera, dry: bool, changes: list[str]) -> None:
+    from_dhcp, servers = await device.ntp_servers()
+    if from_dhcp or servers != camera.ntp_servers:
+        changes.append("NTP servers")
+        if not dry:
+            await device.set_ntp(camera.ntp_servers)
+
+
+async def _clock(device: Device, camera: IpCamera, dry: bool, changes: list[str]) -> None:
+    kind, zone, _ = await device.clock()
+    if kind != "NTP" or zone != camera.policy.timezone:
+        changes.append("time from NTP, time zone")
+        if not dry:
+            await device.set_clock_ntp(camera.policy.timezone)
 
 
 async def _logs_in(camera: IpCamera, user: str) -> bool:

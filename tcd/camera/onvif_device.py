@@ -4,6 +4,7 @@ failures the camera role must tell apart, and turns answers into plain values.""
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,10 +12,24 @@ from typing import Any
 
 import aiohttp
 import zeep.exceptions
-from onvif import ONVIFCamera
-from onvif.exceptions import ONVIFError
 
 from tcd.camera.forward import LOOPBACK
+
+
+def _import_onvif() -> tuple[type, type]:
+    """onvif-zeep-async calls logging.basicConfig(level=INFO) when imported, which would print
+    every library's INFO records (pyinfra's, for each host) on stderr: undo it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    from onvif import ONVIFCamera  # noqa: PLC0415
+    from onvif.exceptions import ONVIFError  # noqa: PLC0415
+
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    return ONVIFCamera, ONVIFError
+
+
+ONVIFCamera, ONVIFError = _import_onvif()
 
 TIMEOUT = 20.0
 

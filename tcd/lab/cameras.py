@@ -10,7 +10,6 @@ camera: the controller goes through an SSH port forward on the gateway, as in th
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import netaddr
 
@@ -99,19 +98,20 @@ def create_lans(settings: LabSettings, cameras: list[LabCamera]) -> None:
                     *no_ipv6("eth0"),
                     ["address", "add", f"{camera.address}/{lan.prefixlen}", "dev", "eth0"],
                     ["link", "set", "eth0", "up"],
-                    ["route", "add", "default", "via", camera.lan_gateway],
+                    # no default route: the camera answers its LAN and sends nowhere else
                 ],
             )
 
 
 def start_camera(settings: LabSettings, camera: LabCamera) -> int:
     """Start the camera's process in its namespace; its pid once ONVIF and RTSP answer."""
-    folder = settings.camera_dir(camera.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    log = (folder / "camera.log").open("ab")
+    storage, log_path = settings.camera_storage(camera.name), settings.camera_log(camera.name)
+    storage.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
     argv = [
         *("ip", "netns", "exec", camera.netns, SYSTEM_PYTHON, "-m", "tcd.lab.camera", "serve"),
-        *("--state", str(folder), "--name", camera.name, "--address", camera.address),
+        *("--state", str(storage), "--name", camera.name, "--address", camera.address),
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("VIRTUAL_ENV", None)
@@ -130,9 +130,7 @@ def start_camera(settings: LabSettings, camera: LabCamera) -> int:
     )
     if probe.returncode != 0 or process.poll() is not None:
         terminate([process.pid], 2)
-        raise LabCameraError(
-            f"lab camera {camera.name} did not start (log: {folder / 'camera.log'})"
-        )
+        raise LabCameraError(f"lab camera {camera.name} did not start (log: {log_path})")
     return process.pid
 
 
@@ -148,11 +146,7 @@ def reset_camera(settings: LabSettings, state: LabState, name: str) -> None:
     stop_camera(camera)
     state.save(settings.state_file)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    folder = settings.camera_dir(name)
-    run([SYSTEM_PYTHON, "-m", "tcd.lab.camera", "reset", "--state", str(folder)], env=env)
+    storage = settings.camera_storage(name)
+    run([SYSTEM_PYTHON, "-m", "tcd.lab.camera", "reset", "--state", str(storage)], env=env)
     camera.pid = start_camera(settings, camera)
     state.save(settings.state_file)
-
-
-def camera_log(settings: LabSettings, name: str) -> Path:
-    return settings.camera_dir(name) / "camera.log"

@@ -380,7 +380,7 @@ def down(settings: LabSettings, reporter: Reporter) -> DownReport:
     if left:
         raise LabError(f"still mounted, state kept: {', '.join(left)}")
     shutil.rmtree(settings.state_dir, ignore_errors=True)
-    settings.vault_password_file.unlink(missing_ok=True)
+    shutil.rmtree(settings.run_dir, ignore_errors=True)
     return report
 
 

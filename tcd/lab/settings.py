@@ -66,13 +66,23 @@ class LabSettings:
         return self.state_dir / "camera-secrets.vault"
 
     @property
-    def vault_password_file(self) -> Path:
-        """The lab's own vault password when the environment gives none: outside the
-        repository, on tmpfs, removed by `tcd lab down`."""
-        return RUN_DIR / f"{self.name}-vault-password"
+    def run_dir(self) -> Path:
+        """What of the lab holds secrets in clear: outside the repository and the state
+        folder, on tmpfs (root only), removed by `tcd lab down`."""
+        return RUN_DIR / self.name
 
-    def camera_dir(self, camera: str) -> Path:
-        return self.state_dir / "cameras" / camera
+    @property
+    def vault_password_file(self) -> Path:
+        """The lab's own vault password, when the environment gives none."""
+        return self.run_dir / "vault-password"
+
+    def camera_storage(self, camera: str) -> Path:
+        """A lab camera's own memory (its accounts with their passwords, as a real camera's
+        flash holds them for digest authentication)."""
+        return self.run_dir / "cameras" / camera
+
+    def camera_log(self, camera: str) -> Path:
+        return self.state_dir / "cameras" / f"{camera}.log"
 
     def camera_netns(self, camera: str) -> str:
         return f"{self.name}-{camera}"

@@ -10,6 +10,7 @@ import secrets
 import shlex
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,10 @@ from tcd.camera.onvif_device import CameraAuthError, CameraError, Stream, sessio
 from tcd.camera.secrets import CameraSecret, CameraVault, vault_password
 
 PROBE_TIMEOUT = 30
+# Cameras are read one after the other (hosts are read in threads): onvif-zeep-async keeps
+# asyncio objects at module level (the lock around its WSDL cache), and two event loops in two
+# threads waiting on one of them hung until our timeout.
+ONE_AT_A_TIME = threading.Lock()
 SHM = Path("/dev/shm")  # memory, not disk, for the moment the stream URL is written down
 
 
@@ -35,8 +40,9 @@ class Login:
 
 
 @dataclass
-class Reading:
-    factory_logins: list[Login]
+class Settings:
+    """What the camera says and does once logged in with the vault's admin password."""
+
     ntp_from_dhcp: bool
     ntp_servers: list[str]
     clock_kind: str
@@ -47,6 +53,18 @@ class Reading:
     stream: dict[str, Any] | Exception  # ffprobe's first video stream with the operator account
     http_port_open: bool  # camera:80 as the gateway sees it
     lockout: list[Login]  # wrong passwords, then the right one
+
+
+@dataclass
+class Reading:
+    factory_logins: list[Login]
+    settings: Settings | CameraError  # the error when the vault's admin password is refused
+
+    def logged_in(self) -> Settings:
+        """The settings; the reason they could not be read fails the check that asks."""
+        if isinstance(self.settings, CameraError):
+            raise self.settings
+        return self.settings
 
 
 @dataclass
@@ -66,17 +84,25 @@ class CameraTarget:
     def _read(self) -> Reading:
         ports = [defaults.ONVIF_PORT, defaults.RTSP_PORT]
         try:
-            with forwarded(self.gateway, self.address, ports) as local:
+            with ONE_AT_A_TIME, forwarded(self.gateway, self.address, ports) as local:
                 return asyncio.run(self._read_onvif(local))
         except ForwardError as exc:
             raise UnreachableError(str(exc)) from None
 
     async def _read_onvif(self, local: dict[int, int]) -> Reading:
         port = local[defaults.ONVIF_PORT]
+        factory = [await _login(port, defaults.ADMIN_USER, p) for p in defaults.FACTORY_PASSWORDS]
+        try:
+            settings: Settings | CameraError = await self._read_settings(local)
+        except CameraError as exc:
+            settings = exc
+        return Reading(factory, settings)
+
+    async def _read_settings(self, local: dict[int, int]) -> Settings:
+        port = local[defaults.ONVIF_PORT]
         policy = self.data["policy"]
         admin = self.secret.admin_password.get_secret_value()
         operator = self.secret.operator_password.get_secret_value()
-        factory = [await _login(port, defaults.ADMIN_USER, p) for p in defaults.FACTORY_PASSWORDS]
         wait = policy["lockout_window_s"] + 1  # a lockout left by an earlier run
         async with session(port, defaults.ADMIN_USER, admin, locked_wait=wait) as device:
             from_dhcp, servers = await device.ntp_servers()
@@ -97,8 +123,7 @@ class CameraTarget:
         attempts = policy["lockout_attempts"]
         lockout = [await _login(port, defaults.ADMIN_USER, wrong) for _ in range(attempts)]
         lockout.append(await _login(port, defaults.ADMIN_USER, admin))
-        return Reading(
-            factory_logins=factory,
+        return Settings(
             ntp_from_dhcp=from_dhcp,
             ntp_servers=servers,
             clock_kind=kind,

@@ -19,7 +19,7 @@ def test_factory_credentials_are_refused(target: CameraTarget) -> None:
 
 @control("TCD-CAM-002")
 def test_logins_lock_after_failed_attempts(target: CameraTarget) -> None:
-    *wrong, right = target.reading().lockout
+    *wrong, right = target.reading().logged_in().lockout
     assert not any(login.accepted for login in wrong), "the camera accepted a wrong password"
     assert not right.accepted and right.locked, (
         f"after {len(wrong)} wrong passwords the camera still accepts the right one: no lockout"
@@ -28,7 +28,7 @@ def test_logins_lock_after_failed_attempts(target: CameraTarget) -> None:
 
 @control("TCD-CAM-003")
 def test_time_comes_from_the_province_ntp(target: CameraTarget) -> None:
-    reading = target.reading()
+    reading = target.reading().logged_in()
     wanted = target.data["ntp_servers"]
     assert not reading.ntp_from_dhcp, "the camera takes its NTP server from DHCP"
     assert reading.ntp_servers == wanted, f"NTP servers {reading.ntp_servers}, not {wanted}"
@@ -41,7 +41,7 @@ def test_time_comes_from_the_province_ntp(target: CameraTarget) -> None:
 
 @control("TCD-CAM-004")
 def test_clock_is_close(target: CameraTarget) -> None:
-    offset = target.reading().clock_offset
+    offset = target.reading().logged_in().clock_offset
     tolerance = target.data["policy"]["clock_tolerance_s"]
     # ONVIF gives whole seconds: one more second of reading granularity is allowed
     assert abs(offset) <= tolerance + 1, f"the camera's clock is {offset:+.0f} s off"
@@ -49,7 +49,7 @@ def test_clock_is_close(target: CameraTarget) -> None:
 
 @control("TCD-CAM-005")
 def test_main_profile_matches_the_baseline(target: CameraTarget) -> None:
-    stream = target.reading().main_stream
+    stream = target.reading().logged_in().main_stream
     wanted = target.data["policy"]["main_stream"]
     assert stream.encoding == wanted["encoding"], f"main stream is {stream.encoding}"
     assert (stream.width, stream.height) == (wanted["width"], wanted["height"]), (
@@ -60,7 +60,7 @@ def test_main_profile_matches_the_baseline(target: CameraTarget) -> None:
 
 @control("TCD-CAM-006")
 def test_rtsp_stream_plays_for_the_operator(target: CameraTarget) -> None:
-    stream = target.reading().stream
+    stream = target.reading().logged_in().stream
     if isinstance(stream, Exception):
         raise stream
     wanted = target.data["policy"]["main_stream"]
@@ -72,6 +72,6 @@ def test_rtsp_stream_plays_for_the_operator(target: CameraTarget) -> None:
 
 @control("TCD-CAM-007")
 def test_plain_http_is_off(target: CameraTarget) -> None:
-    reading = target.reading()
+    reading = target.reading().logged_in()
     assert not reading.protocols.get("HTTP", False), "ONVIF reports plain HTTP enabled"
     assert not reading.http_port_open, "port 80 accepts connections from the room LAN"

@@ -308,6 +308,7 @@ OPERATIONS = {
     "DeleteUsers": (delete_users, "Administrator"),
     "GetNetworkProtocols": (get_network_protocols, "User"),
     "SetNetworkProtocols": (set_network_protocols, "Administrator"),
-    "GetServices": (get_services, "User"),
-    "GetCapabilities": (get_capabilities, "User"),
+    # ONVIF Core's PRE_AUTH access class: a client finds the services before it logs in
+    "GetServices": (get_services, None),
+    "GetCapabilities": (get_capabilities, None),
 }

@@ -7,6 +7,7 @@ also cuts its open keep-alive connections, so "disabled" really means nothing an
 import contextlib
 import re
 import socket
+import socketserver
 import ssl
 import subprocess
 import sys
@@ -87,6 +88,13 @@ class _Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would ask DNS for the address's name (socket.getfqdn): a query
+        # to the machine's resolver, which lab traffic must never reach
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def process_request(self, request, client_address) -> None:
         with self.connections_lock:
