@@ -77,11 +77,14 @@ def test_rolled_out_pilot_passes_and_reports_agree(rolled_out: RolledOut, tmp_pa
     html = (folder / "index.html").read_text()
     rows = re.findall(r'data-host="([^"]+)" data-control="([^"]+)" data-result="([^"]+)"', html)
     assert from_json == printed == from_junit == set(rows)
-    # every host of the pilot and both hubs, each with every control of its roles
+    # every host of the pilot, both hubs and the pilot's IP cameras, each with every control of
+    # its roles
     hosts = {h for h, _, _ in from_json}
     assert hosts == {"tcd-26380-pc1", "tcd-25217-gw1", "tcd-25217-pc1", "tcd-25195-pc1"} | {
         "tcd-hub-province",
         "tcd-hub-central",
+        "tcd-26380-cam1",
+        "tcd-25217-cam1",
     }
     assert len(from_json) == len(saved["checks"]) > 100
     assert int(junit.get("tests")) == len(from_json) and junit.get("failures") == "0"

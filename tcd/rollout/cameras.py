@@ -71,7 +71,12 @@ def configure_cameras(
                     operator_password=secret.operator_password.get_secret_value(),
                 )
                 changes = asyncio.run(configure_ip_camera(camera, dry))
-        except (CameraError, ForwardError) as exc:
+        except ForwardError as exc:
+            if dry:  # a gateway not rolled out yet forwards to nothing: the whole camera is to do
+                changes = ["every setting (its gateway forwards to it after its own rollout)"]
+            else:
+                errors.append(str(exc))
+        except CameraError as exc:
             errors.append(str(exc))
         results[item.camera.name] = (changes, errors)
         advance()
