@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from xlsxwriter import Workbook
+from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
 
 from tcd.loading import load_inventory
 from tcd.readiness import report
@@ -140,3 +141,19 @@ def test_many_sheets_do_not_need_a_file_open_each(tmp_path):
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert len(openpyxl.load_workbook(Path(path), read_only=True).sheetnames) == 96
+
+
+def test_sheet_titles_are_still_checked(tmp_path):
+    """The set-based duplicate check (report._Workbook) refuses what XlsxWriter refuses."""
+    with report._Workbook(str(tmp_path / "t.xlsx"), {"in_memory": True}) as workbook:
+        workbook.add_worksheet("26380 Long Hưng")
+        for bad in ("26380 LONG HƯNG", "26380 long hưng"):
+            with pytest.raises(DuplicateWorksheetName):
+                workbook.add_worksheet(bad)
+        with pytest.raises(InvalidWorksheetName):
+            workbook.add_worksheet("a/b")
+        with pytest.raises(InvalidWorksheetName):
+            workbook.add_worksheet("x" * 32)
+        default = workbook.add_worksheet().name  # no title given: XlsxWriter's own "SheetN"
+        assert default.startswith("Sheet")
+        assert [s.name for s in workbook.worksheets()] == ["26380 Long Hưng", default]
