@@ -29,9 +29,12 @@ def camera(
 
 
 async def connect(user: str, password: str, **kwargs: object) -> ONVIFCamera:
-    """What a client does first: the device clock, then the XAddrs (GetServices)."""
+    """What a client (and tcd.camera.onvif_device) does first: the device clock, the XAddrs
+    (GetServices: no authentication, ONVIF's PRE_AUTH class), then one authenticated call."""
     cam = camera(user, password, **kwargs)
     await cam.update_xaddrs()
+    devicemgmt = await cam.create_devicemgmt_service()
+    await devicemgmt.GetDeviceInformation()
     return cam
 
 

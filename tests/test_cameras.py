@@ -103,3 +103,20 @@ def test_no_camera_password_in_clear(rolled_out: RolledOut, tmp_path: Path):
     assert settings.camera_vault.read_bytes().startswith(b"$ANSIBLE_VAULT;")
     assert oct(settings.camera_vault.stat().st_mode & 0o777) == "0o600"
     assert not settings.vault_password_file.is_relative_to(REPO)
+
+
+def test_the_usb_camera_gets_its_udev_rule_and_tools(rolled_out: RolledOut):
+    """25195's camera is a USB camera on its reception PC: a stable name, the kiosk's group,
+    the room's controls at plug-in (the lab has no camera to plug in: the rule and the tool)."""
+    lab = rolled_out.lab
+    rule = lab.ssh("tcd-25195-pc1", "cat /etc/udev/rules.d/70-tcd-camera.rules").stdout
+    lines = [line for line in rule.splitlines() if line and not line.startswith("#")]
+    assert len(lines) == 1, rule
+    assert 'SUBSYSTEM=="video4linux"' in lines[0] and 'SYMLINK+="tcd-camera"' in lines[0]
+    assert 'GROUP="video"' in lines[0] and "power_line_frequency=1" in lines[0]
+    assert lab.ssh("tcd-25195-pc1", "test -x /usr/bin/v4l2-ctl", check=False).returncode == 0
+    kiosk = lab.ssh("tcd-25195-pc1", "id -nG kiosk").stdout.split()
+    assert "video" in kiosk
+    # only the PC the camera is attached to gets the rule
+    other = lab.ssh("tcd-26380-pc1", "test -e /etc/udev/rules.d/70-tcd-camera.rules", check=False)
+    assert other.returncode == 1

@@ -74,8 +74,9 @@ def test_lab_addresses_are_the_planned_ones_moved_into_198_18(pilot_lab: LabHand
 def test_nothing_in_the_lab_has_an_address_outside_198_18_0_0_15(pilot_lab: LabHandle):
     namespaces = lab_namespaces(pilot_lab.settings)
     offices = [h for h in pilot_lab.state.hosts if h.office_network]
-    # + the WAN, the controller, and an office behind each hub
-    assert len(namespaces) == len(pilot_lab.state.hosts) + 2 + len(offices) == 10
+    cameras = pilot_lab.state.cameras  # the pilot's two IP cameras, each on its room LAN
+    # + the WAN, the controller, an office behind each hub, and a namespace per IP camera
+    assert len(namespaces) == len(pilot_lab.state.hosts) + 2 + len(offices) + len(cameras) == 12
     for netns in namespaces:
         links = json.loads(
             subprocess.run(
@@ -136,7 +137,8 @@ def _leftovers(settings) -> dict[str, list]:
         "mounts": mounts,
         "processes": lab_processes([], [f"{settings.state_dir}/"]),
         "cgroups": cgroups,
-        "state": [str(settings.state_dir)] if settings.state_dir.exists() else [],
+        # the state folder, and what of the lab lives in /run (cameras' memory, vault password)
+        "state": [str(p) for p in (settings.state_dir, settings.run_dir) if p.exists()],
     }
 
 

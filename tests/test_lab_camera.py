@@ -192,16 +192,17 @@ def test_wrong_password_is_a_not_authorized_fault(camera: Camera):
     assert got["fault"]["type"] == "zeep.exceptions.Fault"
     assert got["fault"]["subcodes"] == ["NotAuthorized"]
     assert got["fault"]["is_auth_error"]
-    # update_xaddrs tries GetServices, then falls back to GetCapabilities: two failed logins
-    assert camera.log.read_text().count("user=admin fault=NotAuthorized") == 2
+    # GetServices is answered before authentication: the one failed login is the first
+    # authenticated call
+    assert camera.log.read_text().count("user=admin fault=NotAuthorized") == 1
 
 
 def test_five_failures_lock_the_account_for_a_while(camera: Camera):
     got = camera.client(f"""
         faults = []
         for _ in range(5):
-            # get_capabilities: exactly one authenticated call (GetCapabilities)
-            faults.append(await expect_fault(camera("admin", "wrong").get_capabilities()))
+            # connect: exactly one authenticated call (GetDeviceInformation)
+            faults.append(await expect_fault(connect("admin", "wrong")))
         result["faults"] = faults
         result["locked"] = await expect_fault(connect("admin", "{FACTORY_PASSWORD}"))
         await asyncio.sleep({LOCK_S} + 0.5)
