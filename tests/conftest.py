@@ -167,6 +167,9 @@ def rolled_out() -> Iterator[RolledOut]:
         assert first.returncode == 0, first.stdout + first.stderr
         second = handle.rollout("pilot")
         assert second.returncode == 0, second.stdout + second.stderr
+        # nothing but progress on stderr: no library's traceback or log records
+        for done in (first, second):
+            assert "Traceback" not in done.stderr and "INFO:" not in done.stderr, done.stderr
         handle.first, handle.second = json.loads(first.stdout), json.loads(second.stdout)
         yield handle
     finally:

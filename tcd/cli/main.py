@@ -4,7 +4,11 @@ import sys
 
 if sys.argv[1:2] in (["rollout"], ["demo"]):
     # pyinfra talks to many hosts at once through gevent; like pyinfra's own CLI, patch
-    # before anything opens sockets or threads (only for the command that needs it)
+    # before anything opens sockets or threads (only for the command that needs it).
+    # ansible (the camera vault) probes socket.getaddrinfo on loopback when imported, to see if
+    # it must patch it; through gevent's resolver that probe fails with a traceback on stderr:
+    # let it probe the real one first.
+    import ansible.parsing.vault  # noqa: F401
     from gevent import monkey
 
     monkey.patch_all()
