@@ -41,7 +41,7 @@ class Login:
 
 @dataclass
 class Settings:
-    """What the camera says and does once logged in with the vault's admin password."""
+    """What the camera says and does for the operator account (the vault's password)."""
 
     ntp_from_dhcp: bool
     ntp_servers: list[str]
@@ -58,7 +58,7 @@ class Settings:
 @dataclass
 class Reading:
     factory_logins: list[Login]
-    settings: Settings | CameraError  # the error when the vault's admin password is refused
+    settings: Settings | CameraError  # the error when the operator's password is refused
 
     def logged_in(self) -> Settings:
         """The settings; the reason they could not be read fails the check that asks."""
@@ -103,8 +103,9 @@ class CameraTarget:
         policy = self.data["policy"]
         admin = self.secret.admin_password.get_secret_value()
         operator = self.secret.operator_password.get_secret_value()
-        wait = policy["lockout_window_s"] + 1  # a lockout left by an earlier run
-        async with session(port, defaults.ADMIN_USER, admin, locked_wait=wait) as device:
+        # read as the operator (ONVIF's read classes are open to the User level): the admin
+        # account is the one the lockout probe below locks, and an earlier run may have locked
+        async with session(port, defaults.OPERATOR_USER, operator) as device:
             from_dhcp, servers = await device.ntp_servers()
             kind, zone, camera_now = await device.clock()
             offset = (camera_now - dt.datetime.now(dt.UTC)).total_seconds()
