@@ -62,7 +62,7 @@ def host_data(
                 base["forwarding"] = True
             if host.is_gateway:
                 base["ssh_forward_to"] = _camera_ports(site_plan)
-            elif not host.is_gateway and gateway is not None:
+            elif gateway is not None:
                 base["routes"] = [
                     {"to": net, "via": str(gateway.management_address)} for net in offices
                 ]
