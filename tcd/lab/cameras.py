@@ -103,6 +103,13 @@ def create_lans(settings: LabSettings, cameras: list[LabCamera]) -> None:
             )
 
 
+def _system_python_env() -> dict[str, str]:
+    """The machine's python3 finds tcd.lab.camera in this checkout, and not our virtualenv."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
 def start_camera(settings: LabSettings, camera: LabCamera) -> int:
     """Start the camera's process in its namespace; its pid once ONVIF and RTSP answer."""
     storage, log_path = settings.camera_storage(camera.name), settings.camera_log(camera.name)
@@ -113,10 +120,13 @@ def start_camera(settings: LabSettings, camera: LabCamera) -> int:
         *("ip", "netns", "exec", camera.netns, SYSTEM_PYTHON, "-m", "tcd.lab.camera", "serve"),
         *("--state", str(storage), "--name", camera.name, "--address", camera.address),
     ]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    env.pop("VIRTUAL_ENV", None)
     process = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        env=_system_python_env(),
+        start_new_session=True,
     )
     log.close()
     targets = [f"{camera.address}:{port}" for port in PORTS]
@@ -145,8 +155,8 @@ def reset_camera(settings: LabSettings, state: LabState, name: str) -> None:
     camera = state.camera(name)
     stop_camera(camera)
     state.save(settings.state_file)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     storage = settings.camera_storage(name)
-    run([SYSTEM_PYTHON, "-m", "tcd.lab.camera", "reset", "--state", str(storage)], env=env)
+    reset = [SYSTEM_PYTHON, "-m", "tcd.lab.camera", "reset", "--state", str(storage)]
+    run(reset, env=_system_python_env())
     camera.pid = start_camera(settings, camera)
     state.save(settings.state_file)

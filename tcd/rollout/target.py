@@ -41,13 +41,15 @@ class Target:
 
     def ssh_host(self, record: HostRecord) -> str:
         """What `ssh` is given for a host: a lab's ssh_config knows its hosts by name."""
-        return record.name if self.ssh_config else str(record.address)
+        return self._destination(record.name, record.address)
+
+    def _destination(self, name: str, address: object) -> str:
+        return name if self.ssh_config else str(address)
 
     def gateway(self, host: HostPlan) -> Gateway:
         """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""
         options = ("-F", str(self.ssh_config)) if self.ssh_config else ()
-        destination = host.name if self.ssh_config else str(host.management_address)
-        return Gateway(host.name, options, destination)
+        return Gateway(host.name, options, self._destination(host.name, host.management_address))
 
     def camera_vault(self) -> CameraVault:
         """The camera secrets here; VaultError when no vault password is given."""

@@ -95,20 +95,22 @@ def get_ntp(call: Call) -> bytes:
     return soap.render("GetNTP.xml.j2", s=call.device.snapshot())
 
 
+# NetworkHost Type -> (how its <TypeAddress> is parsed, the fault subcode when it is not one)
+_IP_KINDS = {
+    "IPv4": (ipaddress.IPv4Address, "InvalidIPv4Address"),
+    "IPv6": (ipaddress.IPv6Address, "InvalidIPv6Address"),
+}
+
+
 def _network_host(node: etree._Element) -> NetworkHost:
     kind = text(node, "Type")
-    if kind == "IPv4":
-        address = text(node, "IPv4Address") or ""
+    if kind in _IP_KINDS:
+        parse, subcode = _IP_KINDS[kind]
+        address = text(node, f"{kind}Address") or ""
         try:
-            ipaddress.IPv4Address(address)
+            parse(address)
         except ValueError:
-            raise invalid_arg(f"{address!r} is not an IPv4 address", "InvalidIPv4Address") from None
-    elif kind == "IPv6":
-        address = text(node, "IPv6Address") or ""
-        try:
-            ipaddress.IPv6Address(address)
-        except ValueError:
-            raise invalid_arg(f"{address!r} is not an IPv6 address", "InvalidIPv6Address") from None
+            raise invalid_arg(f"{address!r} is not an {kind} address", subcode) from None
     elif kind == "DNS":
         address = text(node, "DNSname") or ""
         if not _HOSTNAME.match(address):
