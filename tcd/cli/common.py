@@ -1,6 +1,8 @@
 """Options and helpers shared by every command."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -44,11 +46,23 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     raise typer.Exit(code)
 
 
+def load_valid(inventory_dir: Path) -> Inventory:
+    """The validated inventory, or every problem on stderr and exit 2."""
+    with _problems_exit(inventory_dir):
+        return load_inventory(inventory_dir)
+
+
 def load_planned(inventory_dir: Path) -> tuple[Inventory, Plan]:
     """The validated inventory and its address plan, or every problem on stderr and exit 2."""
-    try:
+    with _problems_exit(inventory_dir):
         inventory = load_inventory(inventory_dir)
         return inventory, plan_addresses(inventory)
+
+
+@contextmanager
+def _problems_exit(inventory_dir: Path) -> Iterator[None]:
+    try:
+        yield
     except InventoryError as exc:
         for problem in exc.problems:
             errors.print(str(problem), markup=False)

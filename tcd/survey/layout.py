@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import annotated_types
-from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
 from tcd.model.site import Uplink, UplinkKind
@@ -215,6 +214,10 @@ class TableSheet:
     rows: int
 
     def column(self, key: str) -> str:
+        # imported here: openpyxl's package import costs 0.16 s, which the readiness review
+        # (it needs this module's rules, not its cells) should not pay
+        from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
         for index, answer in enumerate(self.answers, start=1):
             if answer.key == key:
                 return get_column_letter(index)
