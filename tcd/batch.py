@@ -1,8 +1,36 @@
-"""Pausing Python's cycle collector around batch work over thousands of units."""
+"""Batch work over thousands of units: sharing it among processes, pausing the cycle collector."""
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def shared_out(work: Callable[[T], R], items: Sequence[T], jobs: int, least: int) -> list[R]:
+    """[work(item) for item in items], in order, shared among up to `jobs` processes (this one
+    included) when each gets `least` items at least: below that, starting a process costs
+    more than it saves. The others are forked, so this process must not be running threads or
+    gevent; what `work` returns comes back pickled."""
+    jobs = min(jobs, len(items) // least)
+    if jobs <= 1:
+        return [work(item) for item in items]
+    share = -(-len(items) // jobs)
+    chunks = [items[start : start + share] for start in range(0, len(items), share)]
+    with ProcessPoolExecutor(len(chunks) - 1, mp_context=get_context("fork")) as pool:
+        others = [pool.submit(_each, work, chunk) for chunk in chunks[1:]]
+        results = _each(work, chunks[0])
+        for other in others:
+            results.extend(other.result())
+    return results
+
+
+def _each(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [work(item) for item in items]
 
 
 @contextmanager
