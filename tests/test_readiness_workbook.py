@@ -1,6 +1,7 @@
 """The readiness workbook as Excel will show it, read back with openpyxl: a summary sheet and
 one sheet per unit, bold headers on a fill, amounts in the money format, column widths; text
-stays text; it is replaced whole or not at all."""
+stays text; it is replaced whole or not at all. And the thin binding to libxlsxwriter
+(tcd.readiness.xlsx): its refusals are exceptions, never a crash or a warning on stderr."""
 
 import datetime as dt
 import resource
@@ -8,11 +9,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from xlsxwriter import Workbook
-from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
 
 from tcd.loading import load_inventory
-from tcd.readiness import report
+from tcd.readiness import report, xlsx
 from tcd.readiness.assess import Status, review
 from tcd.readiness.report import (
     DETAIL_WIDTHS,
@@ -44,7 +43,7 @@ def written(tcd, inventory_copy, tmp_path):
 
 def shown_widths(sheet, columns: int) -> list[float]:
     """The first columns' widths as Excel shows them: the stored width less its 5 pixels of
-    padding (7 pixels a character), which XlsxWriter adds as Excel does. One <col> element
+    padding (7 pixels a character), which libxlsxwriter adds as Excel does. One <col> element
     may cover several columns of the same width."""
     stored = {}
     for dimension in sheet.column_dimensions.values():
@@ -103,8 +102,8 @@ def test_unit_sheets_styles_and_widths(written):
 def test_text_stays_text(tmp_path):
     """Surveyed text is never made a formula or a link."""
     path = tmp_path / "t.xlsx"
-    with Workbook(str(path), {"in_memory": True}) as workbook:
-        Rows(workbook.add_worksheet("x"), ()).append(["=1+1", "http://example.com", 7, None])
+    with xlsx.workbook(path) as book:
+        Rows(book.sheet("x"), ()).append(["=1+1", "http://example.com", 7, None])
     sheet = openpyxl.load_workbook(path)["x"]
     assert [(cell.value, cell.data_type) for cell in sheet[1][:3]] == [
         ("=1+1", "s"),
@@ -130,8 +129,8 @@ def test_a_failed_write_leaves_the_previous_workbook(tmp_path, monkeypatch):
 
 
 def test_many_sheets_do_not_need_a_file_open_each(tmp_path):
-    """XlsxWriter's constant-memory mode keeps a file open per sheet: a province's thousands
-    of units would exceed the usual limit of 1,024 open files."""
+    """A constant-memory mode keeps a file open per sheet: a province's thousands of units
+    would exceed the usual limit of 1,024 open files."""
     result = review(load_inventory(INVENTORY))  # 96 sheets
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     already_open = len(list(Path("/proc/self/fd").iterdir()))
@@ -143,17 +142,52 @@ def test_many_sheets_do_not_need_a_file_open_each(tmp_path):
     assert len(openpyxl.load_workbook(Path(path), read_only=True).sheetnames) == 96
 
 
-def test_sheet_titles_are_still_checked(tmp_path):
-    """The set-based duplicate check (report._Workbook) refuses what XlsxWriter refuses."""
-    with report._Workbook(str(tmp_path / "t.xlsx"), {"in_memory": True}) as workbook:
-        workbook.add_worksheet("26380 Long Hưng")
+def test_sheet_titles_are_checked_as_excel_does(tmp_path, capfd):
+    """Case is ignored in any script (the library alone only ignores ASCII case); the
+    library's own checks (length, characters) are exceptions, not warnings on stderr."""
+    with xlsx.workbook(tmp_path / "t.xlsx") as book:
+        book.sheet("26380 Long Hưng")
         for bad in ("26380 LONG HƯNG", "26380 long hưng"):
-            with pytest.raises(DuplicateWorksheetName):
-                workbook.add_worksheet(bad)
-        with pytest.raises(InvalidWorksheetName):
-            workbook.add_worksheet("a/b")
-        with pytest.raises(InvalidWorksheetName):
-            workbook.add_worksheet("x" * 32)
-        default = workbook.add_worksheet().name  # no title given: XlsxWriter's own "SheetN"
-        assert default.startswith("Sheet")
-        assert [s.name for s in workbook.worksheets()] == ["26380 Long Hưng", default]
+            with pytest.raises(xlsx.XlsxError, match="already used"):
+                book.sheet(bad)
+        with pytest.raises(xlsx.XlsxError, match="invalid character"):
+            book.sheet("a/b")
+        with pytest.raises(xlsx.XlsxError, match="31 characters"):
+            book.sheet("x" * 32)
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["26380 Long Hưng"]
+    assert capfd.readouterr().err == ""
+
+
+def test_a_closed_workbook_refuses_writes(tmp_path):
+    """The library frees its sheets when the workbook is closed: writing to one afterwards
+    must be an exception, not a write into freed memory."""
+    with xlsx.workbook(tmp_path / "t.xlsx") as book:
+        sheet = book.sheet("x")
+        book.close()
+        with pytest.raises(xlsx.XlsxError, match="closed"):
+            sheet.write_row(0, ["late"])
+        with pytest.raises(xlsx.XlsxError, match="closed"):
+            book.sheet("y")
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["x"]
+
+
+def test_a_cell_the_library_refuses_is_named(tmp_path):
+    with xlsx.workbook(tmp_path / "t.xlsx") as book:
+        sheet = book.sheet("x")
+        with pytest.raises(xlsx.XlsxError, match=r"sheet .x., row 2, column 1: .*32,767"):
+            sheet.write_row(1, ["x" * 32768])
+        with pytest.raises(xlsx.XlsxError, match=r"sheet 'x', row 1, column 2: NUL in text"):
+            sheet.write_row(0, ["fine", "cut\0here"])
+
+
+def test_without_the_library_one_line_names_the_package(monkeypatch):
+    """The library missing is simulated by a name no system has (the edge we do not own)."""
+    monkeypatch.setattr(xlsx, "LIBRARY", "libxlsxwriter-missing.so.0")
+    xlsx.library.cache_clear()
+    try:
+        with pytest.raises(
+            xlsx.XlsxError, match="install the Debian/Ubuntu package libxlsxwriter4"
+        ):
+            xlsx.library()
+    finally:
+        xlsx.library.cache_clear()

@@ -9,17 +9,14 @@ opens offline. Both are in Vietnamese; amounts are VND.
 import datetime as dt
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from xlsxwriter import Workbook
-from xlsxwriter.exceptions import DuplicateWorksheetName
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
-
 from tcd.batch import cycle_collector_paused
 from tcd.readiness.assess import Gap, Review, Status, Totals, UnitAssessment
+from tcd.readiness.xlsx import Cell, CellValue, Format, Sheet, Workbook, workbook
 from tcd.render import render, replaced_atomically, write_atomically
 from tcd.text import format_vnd
 
@@ -79,7 +76,7 @@ DETAIL_COLUMNS = (
 SUMMARY_WIDTHS = (6, 10, 28, 36, 16, 12, 44, 20, 20)  # in characters, as Excel shows them
 DETAIL_WIDTHS = (14, 48, 12, 16, 48, 9, 10, 14, 16, 30)
 MONEY = '#,##0 "₫"'
-HEADER_FILL = "#DDEBF7"
+HEADER_FILL = "DDEBF7"
 
 
 def describe(gap: Gap) -> str:
@@ -107,9 +104,15 @@ def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, 
     html_path = out_dir / HTML_NAME
     with cycle_collector_paused():
         # reports are for sharing: readable by all, like any document
-        with replaced_atomically(workbook_path, 0o644) as tmp:
-            write_workbook(review, today, tmp)
-        write_atomically(html_path, proposal_html(review, today), 0o644)
+        with replaced_atomically(workbook_path, 0o644) as tmp, workbook(tmp) as book:
+            fill_workbook(book, review, today)
+            # the library zips the workbook (1 s for thousands of sheets) without holding the
+            # GIL: the HTML report is rendered meanwhile
+            with ThreadPoolExecutor(1) as pool:
+                saved = pool.submit(book.close)
+                html = proposal_html(review, today)
+                saved.result()
+        write_atomically(html_path, html, 0o644)
     return workbook_path, html_path
 
 
@@ -125,90 +128,38 @@ class Styles(NamedTuple):
     bold_money: Format
 
     @classmethod
-    def of(cls, workbook: Workbook) -> "Styles":
+    def of(cls, book: Workbook) -> "Styles":
         return cls(
-            bold=workbook.add_format({"bold": True}),
-            header=workbook.add_format({"bold": True, "pattern": 1, "bg_color": HEADER_FILL}),
-            money=workbook.add_format({"num_format": MONEY}),
-            bold_money=workbook.add_format({"bold": True, "num_format": MONEY}),
+            bold=book.format(bold=True),
+            header=book.format(bold=True, fill=HEADER_FILL),
+            money=book.format(num_format=MONEY),
+            bold_money=book.format(bold=True, num_format=MONEY),
         )
 
 
-class Cell(NamedTuple):
-    """A value with a format; a bare value in a row has the default format."""
-
-    value: str | int | None
-    style: Format | None
-
-
-Value = str | int | None | Cell
-
-
 class Rows:
-    """Appends rows to a sheet, top to bottom. Text is always written as text (XlsxWriter's
-    generic write() would make a formula of a surveyed "=…" or a link of "http…"), numbers as
-    numbers; an empty cell is not written."""
+    """Appends rows to a sheet, top to bottom."""
 
-    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+    def __init__(self, sheet: Sheet, widths: Sequence[float]) -> None:
         self.sheet = sheet
         self.next = 0
         for column, width in enumerate(widths):
-            sheet.set_column(column, column, width)
+            sheet.set_width(column, width)
 
-    def append(self, row: Sequence[Value]) -> None:
-        sheet, number = self.sheet, self.next
-        for column, item in enumerate(row):
-            value, style = item if type(item) is Cell else (item, None)
-            if isinstance(value, str):
-                sheet.write_string(number, column, value, style)
-            elif value is not None:
-                sheet.write_number(number, column, value, style)
+    def append(self, row: Sequence[CellValue]) -> None:
+        self.sheet.write_row(self.next, row)
         self.next += 1
 
 
-class _Workbook(Workbook):
-    """XlsxWriter compares a new sheet's title with every existing one, lower-casing both: 5.5
-    million comparisons for 3,322 sheets, half the time of the whole workbook (quadratic).
-    Here the titles seen so far are kept in a set; XlsxWriter still checks the rest of each
-    title (length, characters) as it always does, on a list of sheets it finds empty for that
-    moment. Relies on XlsxWriter's private `_check_sheetname` and `worksheets_objs` (pinned in
-    constraints.txt; tests/test_readiness_workbook.py checks duplicates are still refused)."""
-
-    def __init__(self, filename: str, options: dict) -> None:
-        super().__init__(filename, options)
-        self._titles: set[str] = set()
-
-    def _check_sheetname(self, sheetname: str | None, is_chartsheet: bool = False) -> str:
-        if sheetname and sheetname.lower() in self._titles:
-            raise DuplicateWorksheetName(
-                f"Sheetname '{sheetname}', with case ignored, is already in use."
-            )
-        sheets, self.worksheets_objs = self.worksheets_objs, []
-        try:
-            name = super()._check_sheetname(sheetname, is_chartsheet)
-        finally:
-            self.worksheets_objs = sheets
-        self._titles.add(name.lower())
-        return name
+def fill_workbook(book: Workbook, review: Review, today: dt.date) -> None:
+    """The summary sheet, then one sheet per unit."""
+    styles = Styles.of(book)
+    _summary_sheet(Rows(book.sheet(SUMMARY_SHEET), SUMMARY_WIDTHS), styles, review, today)
+    for unit in review.units:
+        _unit_sheet(Rows(book.sheet(sheet_title(unit)), DETAIL_WIDTHS), styles, unit)
 
 
-def write_workbook(review: Review, today: dt.date, path: Path) -> None:
-    """The summary sheet, then one sheet per unit, written to `path` by XlsxWriter.
-
-    Not in constant-memory mode: it keeps a temporary file open per sheet until the end, and
-    thousands of unit sheets exceed the usual limit of 1,024 open files (and were twice as slow,
-    docs/benchmarks.md). The cells are kept in memory and the parts zipped from memory."""
-    with _Workbook(str(path), {"in_memory": True}) as workbook:
-        styles = Styles.of(workbook)
-        summary = Rows(workbook.add_worksheet(SUMMARY_SHEET), SUMMARY_WIDTHS)
-        _summary_sheet(summary, styles, review, today)
-        for unit in review.units:
-            _unit_sheet(
-                Rows(workbook.add_worksheet(sheet_title(unit)), DETAIL_WIDTHS), styles, unit
-            )
-
-
-def _header(titles: tuple[str, ...], styles: Styles) -> list[Value]:
+def _header(titles: tuple[str, ...], styles: Styles) -> list[CellValue]:
     return [Cell(str(title), styles.header) for title in titles]
 
 
@@ -246,7 +197,7 @@ def _summary_sheet(sheet: Rows, styles: Styles, review: Review, today: dt.date) 
     sheet.append(_totals_row("Toàn tỉnh", review.province, styles.bold, styles.bold_money))
 
 
-def _totals_row(name: str, totals: Totals, text: Format | None, money: Format) -> list[Value]:
+def _totals_row(name: str, totals: Totals, text: Format | None, money: Format) -> list[CellValue]:
     return [
         Cell(name, text),
         Cell(totals.units, text),
