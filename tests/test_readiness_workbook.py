@@ -158,17 +158,28 @@ def test_sheet_titles_are_checked_as_excel_does(tmp_path, capfd):
     assert capfd.readouterr().err == ""
 
 
-def test_a_closed_workbook_refuses_writes(tmp_path):
-    """The library frees its sheets when the workbook is closed: writing to one afterwards
-    must be an exception, not a write into freed memory."""
+def test_a_closed_workbook_refuses_writes_and_formats_stay_in_their_workbook(tmp_path):
+    """The library frees a workbook's sheets and formats when it is closed: writing to one
+    afterwards, or with a format of another workbook, must be an exception, never a write
+    into freed or foreign memory."""
     with xlsx.workbook(tmp_path / "t.xlsx") as book:
-        sheet = book.sheet("x")
+        sheet, bold = book.sheet("x"), book.format(bold=True)
+        with (
+            xlsx.workbook(tmp_path / "u.xlsx") as other,
+            pytest.raises(xlsx.XlsxError, match="a format of another workbook"),
+        ):
+            other.sheet("y").write_row(0, [xlsx.Cell(1, bold)])
         book.close()
         with pytest.raises(xlsx.XlsxError, match="closed"):
             sheet.write_row(0, ["late"])
         with pytest.raises(xlsx.XlsxError, match="closed"):
             book.sheet("y")
     assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["x"]
+    with (
+        xlsx.workbook(tmp_path / "v.xlsx") as third,
+        pytest.raises(xlsx.XlsxError, match="a format of another workbook"),
+    ):
+        third.sheet("z").write_row(0, [xlsx.Cell("late", bold)])
 
 
 def test_a_cell_the_library_refuses_is_named(tmp_path):

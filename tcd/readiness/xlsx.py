@@ -78,10 +78,12 @@ def _reason(error: int) -> str:
 
 
 class Format:
-    """A cell format, made by Workbook.format(); None in a write means the default format."""
+    """A cell format, made by Workbook.format(); None in a write means the default format.
+    It belongs to its workbook (the library frees it with it)."""
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: Any, workbook: "Workbook") -> None:
         self.handle = handle
+        self.workbook = workbook
 
 
 class Cell(NamedTuple):
@@ -118,12 +120,17 @@ class Sheet:
         """The cells of a row from its first column: text always as text ('=1+1' and
         'http://…' stay text), numbers as numbers, None left empty; a Cell has a format."""
         self._workbook.check_open()  # the library freed the sheet with its workbook
-        string, number, handle, default = self._string, self._number, self._handle, _ffi.NULL
+        book, string, number, handle = self._workbook, self._string, self._number, self._handle
         for column, cell in enumerate(cells):
             value, style = cell if type(cell) is Cell else (cell, None)
             if value is None:
                 continue
-            fmt = style.handle if style else default
+            if style is None:
+                fmt = _ffi.NULL
+            elif style.workbook is book:
+                fmt = style.handle
+            else:
+                raise XlsxError(f"sheet {self.title!r}: a format of another workbook")
             if isinstance(value, str):
                 if "\0" in value:  # C would silently end the text there
                     raise XlsxError(f"sheet {self.title!r}, {_where(row, column)}: NUL in text")
@@ -167,7 +174,7 @@ class Workbook:
             lib.format_set_bg_color(handle, int(fill.removeprefix("#"), 16))
         if num_format is not None:
             lib.format_set_num_format(handle, num_format.encode())
-        return Format(handle)
+        return Format(handle, self)
 
     def sheet(self, title: str) -> Sheet:
         """A new sheet at the end. Excel compares titles ignoring case (in any script); the
