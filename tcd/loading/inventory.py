@@ -111,13 +111,11 @@ def _load(root: Path, jobs: int) -> Inventory:
     sites_by_file: list[tuple[SourceFile, Site]] = []
     # parsed by `jobs` processes, validated here: a pydantic model comes back through a pipe
     # slower than it is validated again from plain data
-    for source, unreadable in shared_out(read_yaml, site_files, jobs, FILES_PER_PROCESS):
-        problems.extend(unreadable)
-        if source is None:
-            continue
-        site, invalid = validate(source, Site)
-        problems.extend(invalid)
-        if site is not None:
+    for source, site, found in shared_out(
+        read_yaml, _validated_site, site_files, jobs, FILES_PER_PROCESS
+    ):
+        problems.extend(found)
+        if source is not None and site is not None:
             sites_by_file.append((source, site))
 
     sites: dict[int, Site] = {}
@@ -143,3 +141,13 @@ def _load(root: Path, jobs: int) -> Inventory:
         sources=sources,
         waivers=waivers,
     )
+
+
+def _validated_site(
+    read: tuple[SourceFile | None, list[Problem]],
+) -> tuple[SourceFile | None, Site | None, list[Problem]]:
+    source, problems = read
+    if source is None:
+        return None, None, problems
+    site, problems = validate(source, Site)
+    return source, site, problems
