@@ -202,3 +202,19 @@ def test_without_the_library_one_line_names_the_package(monkeypatch):
             xlsx.library()
     finally:
         xlsx.library.cache_clear()
+
+
+def test_readiness_without_the_library_says_so_in_one_line(tcd, monkeypatch, tmp_path):
+    """The library missing (simulated, as above): exit 1, one line, no traceback, no file."""
+    monkeypatch.setattr(xlsx, "LIBRARY", "libxlsxwriter-missing.so.0")
+    xlsx.library.cache_clear()
+    try:
+        result = tcd("readiness", "-i", str(INVENTORY), "-o", str(tmp_path / "out"))
+    finally:
+        xlsx.library.cache_clear()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the workbook was not written: libxlsxwriter-missing.so.0 not found: install the"
+        " Debian/Ubuntu package libxlsxwriter4 (./dev setup does)"
+    ]
+    assert not (tmp_path / "out" / WORKBOOK_NAME).exists()

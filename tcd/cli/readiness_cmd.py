@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tcd.cli.common import ALL_CORES, DEFAULT, InventoryOption, console, load_valid
+from tcd.cli.common import ALL_CORES, DEFAULT, InventoryOption, console, fail, load_valid
 from tcd.readiness.assess import review
 from tcd.readiness.report import STATUS_ORDER, write_reports
+from tcd.readiness.xlsx import XlsxError
 from tcd.text import format_vnd
 
 
@@ -27,7 +28,10 @@ def readiness(
     HTML report (charts that open offline) and prints a summary."""
     loaded = load_valid(inventory, ALL_CORES)
     result = review(loaded)
-    workbook, html = write_reports(result, output, dt.date.today())
+    try:
+        workbook, html = write_reports(result, output, dt.date.today())
+    except XlsxError as exc:
+        fail(f"the workbook was not written: {exc}", code=1)
     province = result.province
     table = Table(title=f"Readiness of {province.units} units")
     table.add_column("status")

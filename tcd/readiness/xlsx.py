@@ -1,8 +1,8 @@
 """Writing an xlsx workbook with libxlsxwriter, the C library of XlsxWriter's author (Debian
 package libxlsxwriter4), through cffi: the few calls the readiness workbook needs.
 
-A province's workbook has thousands of sheets and some 300,000 cells; XlsxWriter, in Python,
-spent 4.5 s of the 5 s the review may take on them, the C library about 1 s
+A province's workbook has thousands of sheets and some 300,000 cells: XlsxWriter, in Python,
+took 4.5-5 s of the 5 s the whole review may take, the C library takes about 2 s
 (docs/benchmarks.md). The library copies every string it is given, so nothing passed to it has
 to outlive the call; what it returns (workbook, sheets, formats) is freed by workbook_close(),
 which is why a Workbook is only used inside its `with` block.
@@ -47,7 +47,6 @@ lxw_error worksheet_write_number(lxw_worksheet *worksheet, uint32_t row, uint16_
                                  double number, lxw_format *format);
 
 char *lxw_strerror(lxw_error error_num);
-const char *lxw_version(void);
 """
 
 _ffi = FFI()
@@ -67,10 +66,6 @@ def library() -> Any:
         raise XlsxError(
             f"{LIBRARY} not found: install the Debian/Ubuntu package {PACKAGE} (./dev setup does)"
         ) from None
-
-
-def version() -> str:
-    return _ffi.string(library().lxw_version()).decode()
 
 
 def _reason(error: int) -> str:
