@@ -5,8 +5,7 @@
 Measures the committed 95-unit inventory and a synthetic inventory of 3,321 units (the number
 of communes nationwide) seeded into a temporary folder with the same template as the real one.
 Each case runs in a fresh interpreter per repeat, so every figure includes reading every file;
-"library" is load_inventory (site files parsed by one process per core, as the CLI does) +
-plan_addresses, "CLI" is the whole `tcd inventory check` process.
+"library" is load_inventory + plan_addresses, "CLI" is the whole `tcd inventory check` process.
 Targets (this 2-core machine): 95 units < 0.5 s, 3,321 units < 5 s. Results: docs/benchmarks.md.
 """
 
@@ -32,13 +31,13 @@ TCD = Path(sys.executable).with_name("tcd")
 
 # One load + plan in a fresh interpreter; prints seconds and peak RSS (MiB) as JSON.
 PROBE = """
-import json, os, resource, sys, time
+import json, resource, sys, time
 from pathlib import Path
 start = time.perf_counter()
 from tcd.loading import load_inventory
 from tcd.planning import plan_addresses
 imported = time.perf_counter()
-inventory = load_inventory(Path(sys.argv[1]), jobs=os.cpu_count())  # as the CLI does
+inventory = load_inventory(Path(sys.argv[1]))
 plan = plan_addresses(inventory)
 done = time.perf_counter()
 assert len(plan.sites) == len(inventory.sites)

@@ -6,10 +6,8 @@ Cases: the committed 95-unit inventory with the synthetic demo workbooks of
 examples/survey-demo/ imported (a copy: the committed inventory stays honest), and a synthetic
 inventory of 3,321 units (bench/inventory.py's) where every unit has a synthetic survey, merged
 into its site file by the importer's own merge. Each run is a fresh interpreter; "library" is
-load_inventory (site files parsed by one process per core, as the CLI does) + review +
-write_reports after imports, "CLI" the whole `tcd readiness` process;
-figures are medians of wall-clock time, with the CPU time (user + system, the forked parsers
-included) beside them.
+load_inventory + review + write_reports after imports, "CLI" the whole `tcd readiness` process;
+figures are medians of wall-clock time, with the CPU time (user + system) beside them.
 Target (this 2-core machine): 3,321 units ≤ 5 s including the xlsx. Results: docs/benchmarks.md.
 """
 
@@ -37,17 +35,15 @@ REPO = Path(__file__).resolve().parent.parent
 TCD = Path(sys.executable).with_name("tcd")
 
 PROBE = """
-import datetime as dt, json, os, resource, sys, time
+import datetime as dt, json, resource, sys, time
 from pathlib import Path
 start = time.perf_counter()
 from tcd.loading import load_inventory
 from tcd.readiness.assess import review
 from tcd.readiness.report import write_reports
 imported = time.perf_counter()
-def cpu():  # this process and the parsers it forked (once they have ended)
-    return time.process_time() + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
-cpu_start = cpu()
-inventory = load_inventory(Path(sys.argv[1]), jobs=os.cpu_count())  # as `tcd readiness` does
+cpu = time.process_time()
+inventory = load_inventory(Path(sys.argv[1]))
 loaded = time.perf_counter()
 result = review(inventory)
 assessed = time.perf_counter()
@@ -55,7 +51,7 @@ write_reports(result, Path(sys.argv[2]), dt.date.today())
 done = time.perf_counter()
 print(json.dumps({"units": len(inventory.sites), "load": loaded - imported,
                   "assess": assessed - loaded, "write": done - assessed,
-                  "seconds": done - imported, "cpu": cpu() - cpu_start,
+                  "seconds": done - imported, "cpu": time.process_time() - cpu,
                   "surveyed": sum(u.status != "Chưa khảo sát" for u in result.units),
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

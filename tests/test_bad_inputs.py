@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tcd.loading import InventoryError, load_inventory
-from tcd.loading import inventory as loading_inventory
-
 from .conftest import replace_in, site_file, tree_digest
 
 Expected = tuple[Path, int, str, str]  # file, line, field path, reason (a prefix of the line's end)
@@ -301,26 +298,3 @@ def test_unknown_site_and_wave_on_the_command_line(tcd, inventory_copy):
     result = tcd("plan", "--sites", "long-hung")
     assert result.exit_code == 2
     assert "--sites takes admin codes" in result.stderr
-
-
-def test_site_files_parsed_by_other_processes_give_the_same_inventory_and_problems(
-    inventory_copy, monkeypatch
-):
-    """A large inventory's site files are parsed by several processes (tcd.batch.shared_out):
-    the result, and every problem with its file and line, are those of one process."""
-    monkeypatch.setattr(loading_inventory, "FILES_PER_PROCESS", 10)  # 95 files: 2 processes
-    alone, shared = load_inventory(inventory_copy, jobs=1), load_inventory(inventory_copy, jobs=2)
-    assert shared.sites == alone.sites
-    assert {k: s.text for k, s in shared.sources.items()} == {
-        k: s.text for k, s in alone.sources.items()
-    }
-
-    for break_it in (not_utf8, missing_field, invalid_yaml):  # the last in the 2nd half
-        break_it(inventory_copy)
-    found = []
-    for jobs in (1, 2):
-        with pytest.raises(InventoryError) as error:
-            load_inventory(inventory_copy, jobs=jobs)
-        found.append([str(problem) for problem in error.value.problems])
-    assert len(found[0]) == 3
-    assert found[1] == found[0]

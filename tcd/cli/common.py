@@ -1,6 +1,5 @@
 """Options and helpers shared by every command."""
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +14,6 @@ from tcd.model.site import Site
 from tcd.paths import DEFAULT_INVENTORY
 from tcd.planning import Plan, plan_addresses
 
-ALL_CORES = os.cpu_count() or 1
 EXIT_INVALID = 2  # bad usage or invalid inventory, as for click's usage errors
 
 # Piped output (CI logs, `| less`) keeps full lines instead of rich's 80-column default.
@@ -48,17 +46,16 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_valid(inventory_dir: Path, jobs: int = 1) -> Inventory:
-    """The validated inventory, or every problem on stderr and exit 2. `jobs`: processes
-    that parse a large inventory (load_inventory); commands running gevent keep 1."""
+def load_valid(inventory_dir: Path) -> Inventory:
+    """The validated inventory, or every problem on stderr and exit 2."""
     with _problems_exit(inventory_dir):
-        return load_inventory(inventory_dir, jobs)
+        return load_inventory(inventory_dir)
 
 
-def load_planned(inventory_dir: Path, jobs: int = 1) -> tuple[Inventory, Plan]:
+def load_planned(inventory_dir: Path) -> tuple[Inventory, Plan]:
     """The validated inventory and its address plan, or every problem on stderr and exit 2."""
     with _problems_exit(inventory_dir):
-        inventory = load_inventory(inventory_dir, jobs)
+        inventory = load_inventory(inventory_dir)
         return inventory, plan_addresses(inventory)
 
 

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from tcd.cli.common import (
-    ALL_CORES,
     DEFAULT,
     InventoryOption,
     SitesOption,
@@ -39,7 +38,7 @@ def check(inventory: InventoryOption = DEFAULT) -> None:
 
     Exits 0 when valid; otherwise prints every problem as FILE:LINE: field: reason and exits 2.
     """
-    loaded, plan = load_planned(inventory, ALL_CORES)
+    loaded, plan = load_planned(inventory)
     types = Counter(site.type for site in loaded.sites.values())
     surveyed = sum(site.survey != NOT_SURVEYED for site in loaded.sites.values())
     console.print(
@@ -83,7 +82,7 @@ def export(
 ) -> None:
     """Write the fleet in another tool's format (Ansible YAML inventory: groups per wave, role,
     site and former district; planned addresses as host variables)."""
-    loaded, plan = load_planned(inventory, ALL_CORES)
+    loaded, plan = load_planned(inventory)
     selected = select_sites(loaded, wave, sites)
     records = fleet_records(plan, selected)
     write_atomically(output, dump_ansible_inventory(records))

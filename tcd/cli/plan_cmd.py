@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from tcd.cli.common import (
-    ALL_CORES,
     DEFAULT,
     InventoryOption,
     SitesOption,
@@ -34,7 +33,7 @@ def plan(
     format: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.TABLE,
 ) -> None:
     """Show the address plan: each site's management block, LAN and two tunnel addresses."""
-    loaded, full_plan = load_planned(inventory, ALL_CORES)
+    loaded, full_plan = load_planned(inventory)
     selected = select_sites(loaded, wave, str(site) if site is not None else sites)
     site_plans = [full_plan.sites[s.code] for s in selected]
     if format is PlanFormat.JSON:

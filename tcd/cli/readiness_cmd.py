@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tcd.cli.common import ALL_CORES, DEFAULT, InventoryOption, console, fail, load_valid
+from tcd.cli.common import DEFAULT, InventoryOption, console, fail, load_valid
 from tcd.readiness.assess import review
 from tcd.readiness.report import STATUS_ORDER, write_reports
 from tcd.readiness.xlsx import XlsxError
@@ -26,7 +26,7 @@ def readiness(
     """Assess every unit against the readiness requirements of baseline.yml: status, gaps, and
     the proposed investment per gap from the price catalogue. Writes an xlsx workbook and an
     HTML report (charts that open offline) and prints a summary."""
-    loaded = load_valid(inventory, ALL_CORES)
+    loaded = load_valid(inventory)
     result = review(loaded)
     try:
         workbook, html = write_reports(result, output, dt.date.today())

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tcd.batch import cycle_collector_paused, shared_out
+from tcd.batch import cycle_collector_paused
 from tcd.loading.crosscheck import SITE_FILE, check_waivers, crosscheck
 from tcd.loading.problems import InventoryError, Problem
 from tcd.loading.register import REGISTER_FILE, AdminUnit, read_register
@@ -21,9 +21,6 @@ BASELINE_FILE = "baseline.yml"
 WAVES_FILE = "waves.yml"
 WAIVERS_FILE = "waivers.yml"
 SITES_DIR = "sites"
-# PyYAML builds the data in Python: 3,321 site files take 2.4 s to parse in one process
-# (docs/benchmarks.md); a process is worth starting for this many files at least
-FILES_PER_PROCESS = 400
 
 
 @dataclass(frozen=True)
@@ -68,16 +65,13 @@ class Inventory:
         return list(self.sites.values())
 
 
-def load_inventory(root: Path, jobs: int = 1) -> Inventory:
-    """Load and validate everything under `root`; raise InventoryError listing every problem.
-
-    With `jobs` > 1 a large inventory's site files are parsed by that many processes
-    (tcd.batch.shared_out: not from a process running threads or gevent)."""
+def load_inventory(root: Path) -> Inventory:
+    """Load and validate everything under `root`; raise InventoryError listing every problem."""
     with cycle_collector_paused():
-        return _load(Path(root), jobs)
+        return _load(Path(root))
 
 
-def _load(root: Path, jobs: int) -> Inventory:
+def _load(root: Path) -> Inventory:
     if not root.is_dir():
         raise InventoryError([Problem(root, 1, "", "inventory folder not found")])
     problems: list[Problem] = []
@@ -109,13 +103,14 @@ def _load(root: Path, jobs: int) -> Inventory:
     if not site_files:
         problems.append(Problem(root / SITES_DIR, 1, "", "no site files (*.yml)"))
     sites_by_file: list[tuple[SourceFile, Site]] = []
-    # parsed by `jobs` processes, validated here: a pydantic model comes back through a pipe
-    # slower than it is validated again from plain data
-    for source, site, found in shared_out(
-        read_yaml, _validated_site, site_files, jobs, FILES_PER_PROCESS
-    ):
+    for path in site_files:
+        source, found = read_yaml(path)
         problems.extend(found)
-        if source is not None and site is not None:
+        if source is None:
+            continue
+        site, found = validate(source, Site)
+        problems.extend(found)
+        if site is not None:
             sites_by_file.append((source, site))
 
     sites: dict[int, Site] = {}
@@ -141,13 +136,3 @@ def _load(root: Path, jobs: int) -> Inventory:
         sources=sources,
         waivers=waivers,
     )
-
-
-def _validated_site(
-    read: tuple[SourceFile | None, list[Problem]],
-) -> tuple[SourceFile | None, Site | None, list[Problem]]:
-    source, problems = read
-    if source is None:
-        return None, None, problems
-    site, problems = validate(source, Site)
-    return source, site, problems
