@@ -1,10 +1,16 @@
-"""The strict loader refuses a key given twice in any mapping at any depth (PyYAML keeps the
-last one silently), and is otherwise PyYAML's safe loader."""
+"""Reading a file: YAML 1.2 by yaml-rs, as the survey import writes it; what is not one
+mapping named with its line in PyYAML's words; the strict loader (PyYAML's, for those words)
+refuses a key given twice in any mapping at any depth (PyYAML keeps the last one silently)."""
+
+import io
 
 import pytest
 import yaml
+from ruamel.yaml import YAML
 
-from tcd.loading.yamlfile import DuplicateKeyError, StrictLoader
+from tcd.loading.yamlfile import DuplicateKeyError, StrictLoader, parse_yaml
+
+from .conftest import INVENTORY
 
 
 @pytest.mark.parametrize(
@@ -30,3 +36,48 @@ def test_a_merged_key_given_again_is_not_a_duplicate():
 def test_unknown_tags_are_still_refused():
     with pytest.raises(yaml.constructor.ConstructorError):
         yaml.load("a: !python/object:os.system x\n", Loader=StrictLoader)
+
+
+def test_the_inventory_is_yaml_1_2_as_the_survey_import_writes_it(tmp_path):
+    """ruamel.yaml (the survey import) writes a surveyed "yes", "on" or "12:30" unquoted, as
+    YAML 1.2 allows; read as YAML 1.1 (PyYAML) they would come back as true, true and 750."""
+    typed = {"respondent": "yes", "note": "on", "time": "12:30", "code": "0755", "n": 7}
+    out = io.StringIO()
+    YAML(typ="rt").dump({"survey": typed}, out)
+    assert "respondent: yes" in out.getvalue()  # unquoted
+    source, problems = parse_yaml(tmp_path / "s.yml", out.getvalue())
+    assert problems == [] and source is not None
+    assert source.data == {"survey": typed}
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_key(tmp_path):
+    source, problems = parse_yaml(tmp_path / "s.yml", "\ufeffcode: 26380\n")
+    assert problems == [] and source is not None and source.data == {"code": 26380}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("a: 1\n---\nb: 2\n", 2, "invalid YAML: but found another document"),
+        ("- 1\n- 2\n", 1, "expected a mapping of keys at the top, got a list"),
+        ("a: 1\nb: [2\n", 3, "invalid YAML: did not find expected ',' or ']'"),
+        ("a: 1\na: 2\n", 2, "invalid YAML: key 'a' appears twice in this mapping"),
+    ],
+    ids=["two documents", "a list", "unclosed bracket", "key twice"],
+)
+def test_what_is_not_one_mapping_is_named_with_its_line(tmp_path, text, line, reason):
+    source, problems = parse_yaml(tmp_path / "s.yml", text)
+    assert source is None
+    assert [(p.line, p.reason.split(" (")[0]) for p in problems] == [(line, reason)]
+
+
+def test_every_committed_file_reads_the_same_as_yaml_1_1():
+    """Moving the reader from PyYAML (1.1) to yaml-rs (1.2) changed nothing in the data there
+    is: no committed inventory file holds a value the two versions read differently."""
+    paths = sorted(INVENTORY.rglob("*.yml"))
+    assert len(paths) > 95
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        source, problems = parse_yaml(path, text)
+        assert problems == [] and source is not None, path
+        assert source.data == yaml.load(text, Loader=StrictLoader), path

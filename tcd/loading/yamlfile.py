@@ -1,7 +1,10 @@
-"""Strict YAML reading (libyaml for speed) and mapping a field path back to its line.
+"""Strict YAML reading and mapping a field path back to its line.
 
-Locating is only done when there is a problem to report: the file is composed again into
-nodes, which carry their line marks, so the fast path keeps plain dicts and lists.
+The inventory is YAML 1.2, as ruamel.yaml writes it when a survey is imported: yaml-rs (Rust)
+reads it, about ten times faster than PyYAML, whose YAML 1.1 would also read back a surveyed
+"yes" or "12:30" that ruamel writes unquoted as true and 750. PyYAML is kept for what yaml-rs
+does not give: the line of a problem (the file is composed again into nodes, which carry their
+marks, only when there is a problem to report) and the wording of a syntax error.
 """
 
 from collections.abc import Sequence
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml_rs
 
 from tcd.loading.problems import Problem
 
@@ -100,20 +104,34 @@ def parse_yaml(path: Path, text: str) -> tuple[SourceFile | None, list[Problem]]
     """Parse `text` as the content of `path` (read, or about to be written); never raise."""
     source = SourceFile(path, text)
     try:
-        source.data = yaml.load(text, Loader=StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = f"invalid YAML: {exc.problem}"
-        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
-            # libyaml notices an unclosed bracket lines later: point at where it was opened too
-            reason += f" ({exc.context} started on line {exc.context_mark.line + 1})"
-        return None, [Problem(path, line, "", reason)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(path, 1, "", f"invalid YAML: {exc}")]
+        # a byte-order mark (Windows editors) is not data; yaml-rs would keep it in the 1st key
+        source.data = yaml_rs.loads(text.removeprefix("\ufeff"))
+    except yaml_rs.YAMLDecodeError as exc:
+        return None, _syntax_problem(path, text, exc)
     if source.data is None:
         return None, [Problem(path, 1, "", "the file is empty")]
     if not isinstance(source.data, dict):
-        kind = type(source.data).__name__
-        return None, [Problem(path, 1, "", f"expected a mapping of keys at the top, got a {kind}")]
+        # several documents come back as a list too: PyYAML tells them apart
+        return None, _syntax_problem(path, text, None)
     return source, []
+
+
+def _syntax_problem(path: Path, text: str, exc: yaml_rs.YAMLDecodeError | None) -> list[Problem]:
+    """The problem with a file yaml-rs refused (or did not read as one mapping), in PyYAML's
+    words, which name the line and what was expected there."""
+    try:
+        data = yaml.load(text, Loader=StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        reason = f"invalid YAML: {error.problem}"
+        if error.context and error.context_mark and error.context_mark.line + 1 != line:
+            # libyaml notices an unclosed bracket lines later: point at where it was opened too
+            reason += f" ({error.context} started on line {error.context_mark.line + 1})"
+        return [Problem(path, line, "", reason)]
+    except yaml.YAMLError as error:
+        return [Problem(path, 1, "", f"invalid YAML: {error}")]
+    if exc is not None:  # YAML 1.1 accepts what 1.2 does not: yaml-rs's message names the line
+        return [Problem(path, 1, "", f"invalid YAML 1.2: {' '.join(str(exc).split())}")]
+    kind = type(data).__name__
+    return [Problem(path, 1, "", f"expected a mapping of keys at the top, got a {kind}")]
