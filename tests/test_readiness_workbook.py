@@ -191,27 +191,23 @@ def test_a_cell_the_library_refuses_is_named(tmp_path):
             sheet.write_row(0, ["fine", "cut\0here"])
 
 
-def test_without_the_library_one_line_names_the_package(monkeypatch):
-    """The library missing is simulated by a name no system has (the edge we do not own)."""
+@pytest.fixture
+def library_missing(monkeypatch):
+    """The library missing, simulated by a name no system has (the edge we do not own)."""
     monkeypatch.setattr(xlsx, "LIBRARY", "libxlsxwriter-missing.so.0")
     xlsx.library.cache_clear()
-    try:
-        with pytest.raises(
-            xlsx.XlsxError, match="install the Debian/Ubuntu package libxlsxwriter4"
-        ):
-            xlsx.library()
-    finally:
-        xlsx.library.cache_clear()
-
-
-def test_readiness_without_the_library_says_so_in_one_line(tcd, monkeypatch, tmp_path):
-    """The library missing (simulated, as above): exit 1, one line, no traceback, no file."""
-    monkeypatch.setattr(xlsx, "LIBRARY", "libxlsxwriter-missing.so.0")
+    yield
     xlsx.library.cache_clear()
-    try:
-        result = tcd("readiness", "-i", str(INVENTORY), "-o", str(tmp_path / "out"))
-    finally:
-        xlsx.library.cache_clear()
+
+
+def test_without_the_library_one_line_names_the_package(library_missing):
+    with pytest.raises(xlsx.XlsxError, match="install the Debian/Ubuntu package libxlsxwriter4"):
+        xlsx.library()
+
+
+def test_readiness_without_the_library_says_so_in_one_line(tcd, library_missing, tmp_path):
+    """Exit 1, one line, no traceback, no file."""
+    result = tcd("readiness", "-i", str(INVENTORY), "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "error: the workbook was not written: libxlsxwriter-missing.so.0 not found: install the"
