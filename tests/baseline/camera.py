@@ -119,7 +119,14 @@ class CameraTarget:
         except AssertionError as exc:
             stream = exc
         http_open = self._gateway_connects(80)
-        # last: it leaves the admin account locked for the camera's lockout time
+        # last: it leaves the admin account locked for the camera's lockout time. It needs the
+        # account unlocked and its failures at zero, which a login with the right password
+        # gives: an earlier run's probe may still lock it (its wrong passwords would then be
+        # refused without counting, and the lock could end before the right one), so that lock
+        # is waited out, as the camera role does
+        wait = policy["lockout_window_s"] + 1
+        async with session(port, defaults.ADMIN_USER, admin, locked_wait=wait):
+            pass
         wrong = secrets.token_urlsafe(12)
         attempts = policy["lockout_attempts"]
         lockout = [await _login(port, defaults.ADMIN_USER, wrong) for _ in range(attempts)]
