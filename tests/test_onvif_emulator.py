@@ -1,4 +1,4 @@
-"""The lab ONVIF camera (tcd.lab.camera) against the real client the product uses.
+"""The lab ONVIF camera (tcd.lab.onvif_emulator) against the real client the product uses.
 
 The camera runs under Debian's python3 in a network namespace of its own (198.18.253.10 on a
 veth pair); onvif-zeep-async and ffprobe talk to it from inside that namespace. No mocks.
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tcd.lab.camera.settings import FACTORY_PASSWORD, FACTORY_USER
+from tcd.lab.onvif_emulator.settings import FACTORY_PASSWORD, FACTORY_USER
 
 pytestmark = pytest.mark.lab
 
 REPO = Path(__file__).resolve().parent.parent
-CLIENT = Path(__file__).with_name("lab_camera_client.py")
+CLIENT = Path(__file__).with_name("onvif_emulator_client.py")
 ADDRESS = "198.18.253.10"
 LOCK_S = 3.0
 
@@ -43,7 +43,7 @@ class Camera:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         # fmt: off
         argv = [
-            "ip", "netns", "exec", self.netns, "/usr/bin/python3", "-m", "tcd.lab.camera",
+            "ip", "netns", "exec", self.netns, "/usr/bin/python3", "-m", "tcd.lab.onvif_emulator",
             "serve", "--state", str(self.state), "--name", "cam-test-1", "--address", ADDRESS,
             "--lockout-window", "10", "--lockout-duration", str(LOCK_S),
         ]
@@ -75,7 +75,14 @@ class Camera:
     def reset(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         subprocess.run(
-            ["/usr/bin/python3", "-m", "tcd.lab.camera", "reset", "--state", str(self.state)],
+            [
+                "/usr/bin/python3",
+                "-m",
+                "tcd.lab.onvif_emulator",
+                "reset",
+                "--state",
+                str(self.state),
+            ],
             check=True,
             env=env,
             timeout=30,

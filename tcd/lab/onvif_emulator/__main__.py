@@ -1,4 +1,4 @@
-"""python3 -m tcd.lab.camera serve|reset — the lab's simulated ONVIF IP camera.
+"""python3 -m tcd.lab.onvif_emulator serve|reset — the lab's simulated ONVIF IP camera.
 
 Runs under Debian's system python3 with python3-gi, python3-lxml and python3-jinja2 only, inside
 the camera's network namespace; it imports nothing else from tcd.
@@ -57,7 +57,7 @@ def reset(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m tcd.lab.camera", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python3 -m tcd.lab.onvif_emulator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="run the camera in the foreground until SIGTERM")
     run.add_argument("--state", type=Path, required=True, help="the camera's own directory")

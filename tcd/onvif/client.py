@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import zeep.exceptions
 
-from tcd.camera.forward import LOOPBACK
+from tcd.onvif.forward import LOOPBACK
 
 
 def _import_onvif() -> tuple[type, type]:

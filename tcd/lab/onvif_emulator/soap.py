@@ -1,7 +1,7 @@
 """SOAP 1.2 plumbing: reading a request envelope, faults, and rendering responses from templates.
 
 Requests are read namespace-agnostically by local name (clients differ in prefixes and some put
-tt: elements where tds: ones belong); responses come from templates/lab/camera/.
+tt: elements where tds: ones belong); responses come from templates/lab/onvif_emulator/.
 """
 
 from collections.abc import Iterator
@@ -13,7 +13,7 @@ from lxml import etree
 
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "lab" / "camera"
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "lab" / "onvif_emulator"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _ENV = jinja2.Environment(

@@ -1,7 +1,7 @@
 """A real ONVIF client (onvif-zeep-async) run inside the lab camera's namespace, for
-tests/test_lab_camera.py.
+tests/test_onvif_emulator.py.
 
-Usage: lab_camera_client.py ADDRESS < snippet. The snippet is the body of an async function with
+Usage: onvif_emulator_client.py ADDRESS < snippet. The snippet is the body of an async function with
 `connect`, `camera`, `expect_fault` and a `result` dict in scope; `result` is printed as JSON.
 """
 
@@ -29,7 +29,7 @@ def camera(
 
 
 async def connect(user: str, password: str, **kwargs: object) -> ONVIFCamera:
-    """What a client (and tcd.camera.onvif_device) does first: the device clock, the XAddrs
+    """What a client (and tcd.onvif.client) does first: the device clock, the XAddrs
     (GetServices: no authentication, ONVIF's PRE_AUTH class), then one authenticated call."""
     cam = camera(user, password, **kwargs)
     await cam.update_xaddrs()

@@ -1,6 +1,6 @@
-"""The lab's IP cameras: for every IP camera of the selected sites, a lab ONVIF camera
-(tcd.lab.camera, run by the machine's python3 for GStreamer's bindings) in a namespace of its
-own on the room LAN behind its site's gateway.
+"""The lab's IP cameras: for every IP camera of the selected sites, an emulated ONVIF camera
+(tcd.lab.onvif_emulator, run by the machine's python3 for GStreamer's bindings) in a namespace
+of its own on the room LAN behind its site's gateway.
 
 The room LAN is a bridge `lan0` in the gateway's namespace holding the LAN's gateway address;
 each camera's namespace is plugged into it at the camera's lab address. Nothing else reaches a
@@ -104,7 +104,7 @@ def create_lans(settings: LabSettings, cameras: list[LabCamera]) -> None:
 
 
 def _system_python_env() -> dict[str, str]:
-    """The machine's python3 finds tcd.lab.camera in this checkout, and not our virtualenv."""
+    """The machine's python3 finds tcd.lab.onvif_emulator in this checkout, not our venv."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("VIRTUAL_ENV", None)
     return env
@@ -117,7 +117,16 @@ def start_camera(settings: LabSettings, camera: LabCamera) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("ab")
     argv = [
-        *("ip", "netns", "exec", camera.netns, SYSTEM_PYTHON, "-m", "tcd.lab.camera", "serve"),
+        *(
+            "ip",
+            "netns",
+            "exec",
+            camera.netns,
+            SYSTEM_PYTHON,
+            "-m",
+            "tcd.lab.onvif_emulator",
+            "serve",
+        ),
         *("--state", str(storage), "--name", camera.name, "--address", camera.address),
     ]
     process = subprocess.Popen(
@@ -156,7 +165,7 @@ def reset_camera(settings: LabSettings, state: LabState, name: str) -> None:
     stop_camera(camera)
     state.save(settings.state_file)
     storage = settings.camera_storage(name)
-    reset = [SYSTEM_PYTHON, "-m", "tcd.lab.camera", "reset", "--state", str(storage)]
+    reset = [SYSTEM_PYTHON, "-m", "tcd.lab.onvif_emulator", "reset", "--state", str(storage)]
     run(reset, env=_system_python_env())
     camera.pid = start_camera(settings, camera)
     state.save(settings.state_file)
