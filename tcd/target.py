@@ -1,24 +1,23 @@
-"""Where a rollout goes: the field (management addresses, the operator's SSH setup) or a lab
-(lab addresses, the lab's ssh_config and key). Everything else is the same code path."""
+"""Where a rollout or a verify goes: the field (management addresses, the operator's SSH setup)
+or a lab (lab addresses, the lab's ssh_config and key: `tcd.lab.target`). Everything else is the
+same code path."""
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tcd.camera.forward import Gateway
-from tcd.camera.secrets import FIELD_VAULT, CameraVault, vault_password
-from tcd.exports.hosts import HostRecord, fleet_records
-from tcd.lab.addressing import lab_inventory
-from tcd.lab.lab import load_state
-from tcd.lab.settings import LabSettings
+from tcd.exports.hosts import HostRecord, Kind, fleet_records
 from tcd.loading import Inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
+from tcd.onvif.forward import Gateway
+from tcd.onvif.secrets import FIELD_VAULT, CameraVault, vault_password
 from tcd.paths import REPO_ROOT
 from tcd.planning import Plan, plan_addresses
 from tcd.planning.addresses import HostPlan
-from tcd.planning.hostdata import PublicKeys, host_data
+from tcd.planning.hostdata import HostData, host_data
+from tcd.planning.keys import PublicKeys
 from tcd.render import write_atomically
 
 
@@ -46,6 +45,11 @@ class Target:
     def _destination(self, name: str, address: object) -> str:
         return name if self.ssh_config else str(address)
 
+    def pyinfra_data(self, record: HostRecord, data: HostData) -> dict[str, Any]:
+        """What pyinfra needs of a host here on top of its variables: its roles' data and how
+        to reach it."""
+        return {**data.pyinfra(), **self.connection, "ssh_hostname": self.ssh_host(record)}
+
     def gateway(self, host: HostPlan) -> Gateway:
         """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""
         options = ("-F", str(self.ssh_config)) if self.ssh_config else ()
@@ -61,7 +65,7 @@ class Target:
         TargetError if some do not exist here (a lab has only some)."""
         plan = plan_addresses(self.inventory)
         selected = [self.inventory.sites[s.code] for s in sites]
-        records = [r for r in fleet_records(plan, selected) if r.kind != "camera"]
+        records = [r for r in fleet_records(plan, selected) if r.kind is not Kind.CAMERA]
         missing = sorted(
             r.name for r in records if self.hosts is not None and r.name not in self.hosts
         )
@@ -71,8 +75,8 @@ class Target:
             )
         return plan, records
 
-    def host_data(self, plan: Plan, keys: PublicKeys) -> dict[str, dict[str, Any]]:
-        """What the roles read on every host here (all sites' peers for the hubs)."""
+    def host_data(self, plan: Plan, keys: PublicKeys) -> dict[str, HostData]:
+        """What the roles read on every host and camera here (all sites': the hubs' peers)."""
         inventory = self.inventory
         return host_data(inventory, plan, inventory.sites.values(), keys, self.apt_update)
 
@@ -104,28 +108,4 @@ def field_target(inventory: Inventory) -> Target:
         inventory=inventory,
         keys_file=REPO_ROOT / "state" / "field" / "wireguard-public-keys.json",
         apt_update=True,
-    )
-
-
-def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
-    state = load_state(settings)
-    public_key = (settings.ssh_key.with_name(settings.ssh_key.name + ".pub")).read_text().split()
-    lab, _ = lab_inventory(inventory, " ".join(public_key[:2]))
-    return Target(
-        name=f"lab {settings.name}",
-        inventory=lab,
-        keys_file=settings.state_dir / "wireguard-public-keys.json",
-        apt_update=False,  # lab hosts have no internet; the image holds every package
-        connection={
-            # the name resolves through the lab's ssh_config (address, key, ProxyCommand)
-            "ssh_config_file": str(settings.ssh_config),
-            "ssh_strict_host_key_checking": "yes",
-            "ssh_known_hosts_file": str(settings.known_hosts),
-            "ssh_allow_agent": False,
-            "ssh_look_for_keys": False,
-        },
-        hosts={h.name for h in state.hosts},
-        ssh_config=settings.ssh_config,
-        camera_vault_file=settings.camera_vault,
-        vault_password_fallback=settings.vault_password_file,
     )

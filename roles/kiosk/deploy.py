@@ -1,22 +1,22 @@
-"""roles/reception_pc: the kiosk account and its locked-down browser session on the reception
+"""roles/kiosk: the kiosk account and its locked-down browser session on the reception
 platform, camera and audio for the kiosk user, the screen kept on in office hours.
-Reads host.data.tcd_reception."""
+Reads its KioskData (role.py)."""
 
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.facts.server import Users
-from pyinfra.operations import apt, server, systemd
+from pyinfra.operations import server, systemd
 
 from roles.common.files import template
-from roles.reception_pc import defaults
+from roles.common.packages import install
+from roles.kiosk import defaults
+from roles.kiosk.role import KIOSK
 
 
-@deploy("Reception PC")
-def reception_pc() -> None:
-    data = host.data.tcd_reception
-    apt.packages(
-        name="Kiosk packages", packages=defaults.PACKAGES, update=host.data.tcd_base["apt_update"]
-    )
+@deploy("Kiosk")
+def main() -> None:
+    data = KIOSK.data_of(host.data)
+    install("Kiosk packages", defaults.PACKAGES)
     user = defaults.KIOSK_USER
     for group in defaults.KIOSK_GROUPS:
         # udev creates these on a PC; a host without udev (a lab container) needs them made
@@ -44,21 +44,21 @@ def reception_pc() -> None:
     template(
         "etc/chromium/policies/managed/tcd-reception.json.j2",
         defaults.CHROMIUM_POLICY,
-        url=data["url"],
-        origin=data["url_origin"],
+        url=data.url,
+        origin=data.url_origin,
     )
     unit = template(
         "etc/systemd/system/tcd-kiosk.service.j2",
         "/etc/systemd/system/tcd-kiosk.service",
         user=user,
         tty=defaults.KIOSK_TTY,
-        url=data["url"],
+        url=data.url,
     )
     schedule = {
         "user": user,
-        "days": data["office_days"],
-        "start": data["office_start"],
-        "end": data["office_end"],
+        "days": data.office_days,
+        "start": data.office_start,
+        "end": data.office_end,
     }
     script = template(
         "usr/local/sbin/tcd-display.j2", "/usr/local/sbin/tcd-display", mode="755", **schedule

@@ -9,9 +9,9 @@ would be done."""
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from roles.camera import defaults
-from tcd.camera.onvif_device import CameraAuthError, CameraError, Device, Stream, session
+from roles.ip_camera import defaults
 from tcd.model.baseline import CameraPolicy
+from tcd.onvif.client import CameraAuthError, CameraError, Device, Stream, session
 
 
 @dataclass(frozen=True)
