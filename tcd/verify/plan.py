@@ -1,18 +1,19 @@
-"""What a verify run checks: the selected hosts and both hubs, what the inventory expects of
-each (the same host data the roles were deployed with), and how to reach them."""
+"""What a verify run checks: the selected hosts and IP cameras and both hubs, what the inventory
+expects of each (the same host data the roles were deployed with), and how to reach them."""
 
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tcd.compliance
 from tcd.model.baseline import Control
 from tcd.model.site import Site
-from tcd.paths import REPO_ROOT
+from tcd.planning.hostdata import HostData
 from tcd.rollout.cameras import ip_cameras
-from tcd.rollout.target import Target
+from tcd.target import Target
 
-SUITE_DIR = REPO_ROOT / "tests" / "baseline"
+SUITE_DIR = Path(tcd.compliance.__file__).parent
 
 
 class VerifyError(Exception):
@@ -20,8 +21,8 @@ class VerifyError(Exception):
 
 
 @dataclass(frozen=True)
-class Subject:
-    """One host under check and the controls its roles promise."""
+class HostControls:
+    """One host (or camera) under check and the controls its roles promise."""
 
     host: str
     site: int | None  # None for a hub
@@ -29,48 +30,33 @@ class Subject:
     controls: tuple[Control, ...]
 
 
-def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list[Subject]]:
+def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list[HostControls]]:
     """The suite's input (JSON-ready) and, per host, the controls that must each get a result."""
     plan, records = target.managed_hosts(sites)
     data = target.host_data(plan, target.load_keys())
-    hosts, subjects = [], []
+    baseline = target.inventory.baseline
+
+    def promised(entry: HostData) -> HostControls:
+        controls = tuple(c for c in baseline.controls if c.role in entry.facts.roles)
+        facts = entry.facts
+        return HostControls(facts.name, facts.site, facts.site_name, controls)
+
+    hosts: list[dict[str, Any]] = []
     for record in records:
         entry = data[record.name]
-        roles = entry["tcd_roles"]
-        code = record.variables.get("tcd_site_code")
         hosts.append(
-            {
-                "name": record.name,
-                "site": code,
-                "roles": roles,
-                "ssh_host": target.ssh_host(record),
-                "data": entry,
-            }
+            {"name": record.name, "ssh_host": target.ssh_host(record), "data": entry.as_json()}
         )
-        controls = tuple(c for c in target.inventory.baseline.controls if c.role.value in roles)
-        subjects.append(
-            Subject(record.name, code, record.variables.get("tcd_site_name", "hub"), controls)
-        )
-    cameras = ip_cameras(plan, sites)
-    camera_controls = tuple(c for c in target.inventory.baseline.controls if c.role == "camera")
+    cameras = ip_cameras(plan, data, sites)
     for item in cameras:
-        site = target.inventory.sites[item.site]
+        gateway = dataclasses.asdict(target.gateway(item.gateway))
         hosts.append(
             {
                 "name": item.camera.name,
-                "site": item.site,
-                "roles": ["camera"],
-                "camera": {
-                    "address": str(item.camera.address),
-                    "gateway": dataclasses.asdict(target.gateway(item.gateway)),
-                },
-                "data": {
-                    "ntp_servers": [str(a) for a in target.inventory.province.services.ntp_servers],
-                    "policy": target.inventory.baseline.camera.model_dump(mode="json"),
-                },
+                "camera": {"address": str(item.camera.address), "gateway": gateway},
+                "data": data[item.camera.name].as_json(),
             }
         )
-        subjects.append(Subject(item.camera.name, item.site, site.name, camera_controls))
     suite = {
         "target": target.name,
         "ssh_config": str(target.ssh_config) if target.ssh_config else None,
@@ -84,7 +70,8 @@ def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list
             "path": str(vault.path),
             "fallback": _str(target.vault_password_fallback),
         }
-    return suite, subjects
+    names = [r.name for r in records] + [c.camera.name for c in cameras]
+    return suite, [promised(data[name]) for name in names]
 
 
 def _str(path: Path | None) -> str | None:

@@ -1,9 +1,10 @@
-"""One host under check: its testinfra connection (root through sudo), what the inventory
-expects of it, and a per-host cache so each fact is read once however many controls use it."""
+"""One host under check (`CheckedHost`): its testinfra connection (root through sudo), what the
+inventory expects of it (its roles' host data), what its roles' checks read (collect.sh, from
+each role's declared `Reads`), and a per-host cache so each fact is read once however many
+controls use it."""
 
 import contextlib
 import shlex
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,20 +13,14 @@ from typing import Any, TypeVar
 import testinfra
 from testinfra.host import Host
 
-from roles.reception_pc import defaults as reception
+from roles.declaration import Reads, Role, RoleData
+from roles.kiosk.defaults import KIOSK_USER
+from roles.registry import role
+from tcd.planning.hostdata import HostData
 
 T = TypeVar("T")
+D = TypeVar("D", bound=RoleData)
 HERE = Path(__file__).parent
-# the units whose state the checks read (a unit a host does not have shows as not-found)
-UNITS = [
-    "nftables.service",
-    "chrony.service",
-    "ssh.service",
-    "apt-daily-upgrade.timer",
-    "tcd-kiosk.service",
-    "tcd-display-on.timer",
-    "tcd-display-off.timer",
-]
 
 # Field hosts: reuse one SSH connection per host for all its checks, as the lab's ssh_config does.
 FIELD_MULTIPLEX = "-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=/tmp/tcd-cm/field-%C"
@@ -48,16 +43,33 @@ def cached_fact(cache: dict[str, Any], key: str, read: Callable[[], T]) -> T:
     return found
 
 
+def reads(data: HostData) -> Reads:
+    """What the host's roles need read, together (collect.sh's sections, units, packages,
+    files), each once, in the registry's order."""
+
+    def union(part: str) -> tuple[str, ...]:
+        every = (getattr(role(name).reads, part) for name in data.facts.roles)
+        return tuple(dict.fromkeys(item for items in every for item in items))
+
+    return Reads(*(union(part) for part in ("sections", "units", "packages", "files")))
+
+
 @dataclass
-class Target:
+class CheckedHost:
     name: str
-    site: int | None
-    roles: list[str]
-    data: dict[str, Any]  # the host data the roles were deployed with (tcd.planning.hostdata)
+    data: HostData  # the host data its roles were deployed with (tcd.planning.hostdata)
     ssh_host: str
     ssh_config: str | None
     host: Host
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def site(self) -> int | None:
+        return self.data.facts.site
+
+    def of(self, wanted: Role[D]) -> D:
+        """The host data of one of its roles."""
+        return self.data.of(wanted)
 
     def run(self, command: str) -> str:
         """stdout of a command that must succeed (as root); its failure fails the check."""
@@ -72,14 +84,17 @@ class Target:
         return self.run(f"{assignments} sh -c {shlex.quote(text)} {name} {shlex.join(args)}")
 
     def snapshot(self) -> dict[str, str]:
-        """The host's state as collect.sh reads it, by section; read once per host."""
+        """The host's state as collect.sh reads it for its roles, by section; read once."""
 
         def read() -> dict[str, str]:
+            wanted = reads(self.data)
             output = self.script(
                 "collect.sh",
-                KIOSK=reception.KIOSK_USER,
-                POLICY=reception.CHROMIUM_POLICY,
-                UNITS=" ".join(UNITS),
+                *wanted.sections,
+                KIOSK=KIOSK_USER,
+                UNITS=" ".join(wanted.units),
+                PACKAGES=" ".join(wanted.packages),
+                FILES=" ".join(wanted.files),
             )
             sections = output.split("\n@@@ ")[1:]
             return {name: body for name, _, body in (p.partition("\n") for p in sections)}
@@ -87,13 +102,23 @@ class Target:
         return self.fact("snapshot", read)
 
     def section(self, name: str) -> str:
-        return self.snapshot()[name]
+        """A section of the snapshot; one no role of the host declared is a bug of the suite."""
+        found = self.snapshot()
+        if name not in found:
+            raise KeyError(f"collect.sh read no section {name!r}: no role of {self.name} reads it")
+        return found[name]
+
+    def file(self, path: str) -> str | None:
+        """A file a role declared, as read in the snapshot; None if the host has none."""
+        if path not in reads(self.data).files:
+            raise KeyError(f"no role of {self.name} declares it reads {path}")
+        return self.snapshot().get(f"file {path}")
 
     def lines(self, name: str) -> list[str]:
         return [line for line in self.section(name).splitlines() if line.strip()]
 
     def units(self) -> dict[str, dict[str, str]]:
-        """`systemctl show` of UNITS, by unit name."""
+        """`systemctl show` of the units the host's roles read, by unit name."""
 
         def parse() -> dict[str, dict[str, str]]:
             found = {}
@@ -107,81 +132,20 @@ class Target:
     def fact(self, key: str, read: Callable[[], T]) -> T:
         return cached_fact(self.cache, key, read)
 
-    def auth_methods(self) -> str:
-        """What the running sshd offers a newcomer, asked over a fresh connection from the
-        controller (never the shared one): "publickey" when keys are the only way in."""
 
-        def ask() -> str:
-            argv = ["ssh", *(["-F", self.ssh_config] if self.ssh_config else [])]
-            for option in (
-                "ControlMaster=no",
-                "ControlPath=none",
-                "BatchMode=yes",
-                "PreferredAuthentications=none",
-                # only asks which methods are offered: a classic key exchange (a tenth of the
-                # CPU of the post-quantum hybrid, on both ends) is enough, and allowed
-                "KexAlgorithms=curve25519-sha256",
-                "ConnectTimeout=10",
-            ):
-                argv += ["-o", option]
-            argv += [self.ssh_host, "true"]
-            answer = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-            assert "Permission denied (" in answer.stderr, (
-                f"unexpected answer from sshd: {answer.stderr.strip()[:300]}"
-            )
-            return answer.stderr.rsplit("Permission denied (", 1)[1].split(")", 1)[0]
-
-        return self.fact("auth_methods", ask)
-
-    def reach(self) -> dict[str, tuple[str, bool]]:
-        """Live, for a site gateway: each hub's tunnel address and each office's probe address,
-        the interface the route to it leaves by and whether it answered ping."""
-
-        def probe() -> dict[str, tuple[str, bool]]:
-            tunnels = self.data["tcd_spoke"]["tunnels"]
-            addresses = [a for t in tunnels for a in (t["hub_address"], t["office_probe"])]
-            output = self.script("reach.sh", *addresses)
-            found = {}
-            for line in output.splitlines():
-                address, dev, ok = line.split("\t")
-                found[address] = (dev, ok == "yes")
-            return found
-
-        return self.fact("reach", probe)
-
-    def calendars(self, *expressions: str) -> list[str]:
-        """systemd's normalised form of calendar expressions (how timers show them)."""
-
-        def normalise() -> list[str]:
-            out = self.run(f"systemd-analyze calendar {' '.join(map(shlex.quote, expressions))}")
-            return [ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Normalized" in ln]
-
-        return self.fact("calendars " + "|".join(expressions), normalise)
-
-
-def office_calendars(reception: dict) -> list[str]:
-    """The display timers' calendars: on when the office opens, off when it closes."""
-    days = ",".join(reception["office_days"])
-    return [f"{days} *-*-* {reception[at]}:00" for at in ("office_start", "office_end")]
-
-
-def warm(target: Target) -> None:
+def warm(target: CheckedHost, probes: list[Callable[[CheckedHost], object]]) -> None:
     """Read everything the host's checks will ask for, so the checks themselves only judge:
-    `tcd verify` runs this for all hosts at once, in threads, before the first check."""
-    reads: list[Callable[[], object]] = [target.snapshot, target.auth_methods]
-    if "vpn_spoke" in target.roles:
-        reads.append(target.reach)
-    if "reception_pc" in target.roles:
-        reads.append(lambda: target.calendars(*office_calendars(target.data["tcd_reception"])))
-    for read in reads:
+    `tcd verify` runs this for all hosts at once, in threads, before the first check. `probes`
+    are the live reads of its roles' check modules (their `prefetch`), beyond the snapshot."""
+    for read in [CheckedHost.snapshot, *probes]:
         with contextlib.suppress(Exception):  # kept by fact(): the checks report it
-            read()
+            read(target)
 
 
-_CONNECTED: dict[str, Target | Exception] = {}
+_CONNECTED: dict[str, CheckedHost | Exception] = {}
 
 
-def connect(spec: dict[str, Any], plan: dict[str, Any]) -> Target:
+def connect(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedHost:
     """The host's Target, reached once per worker; an unreachable host raises every time
     without waiting for SSH again."""
     name = spec["name"]
@@ -204,11 +168,9 @@ def connect(spec: dict[str, Any], plan: dict[str, Any]) -> Target:
             # reachable, but the admin cannot become root: every check fails, saying why
             _CONNECTED[name] = AssertionError(f"sudo failed: {result.stderr.strip()[:300]}")
             if result.rc == 0:
-                _CONNECTED[name] = Target(
+                _CONNECTED[name] = CheckedHost(
                     name=name,
-                    site=spec.get("site"),
-                    roles=spec["roles"],
-                    data=spec["data"],
+                    data=HostData.from_json(spec["data"]),
                     ssh_host=spec["ssh_host"],
                     ssh_config=ssh_config,
                     host=host,

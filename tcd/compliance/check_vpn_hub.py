@@ -2,25 +2,28 @@
 forwarding, the private key only on the hub."""
 
 import netaddr
-import nft
 import pytest
-from keys import check_key
-from target import Target
 
-ROLE = "vpn_hub"
+from roles.base.role import BASE
+from roles.vpn_hub.role import VPN_HUB
+from tcd.compliance import nft
+from tcd.compliance.host import CheckedHost
+from tcd.compliance.wgkeys import check_key
+
+ROLE = VPN_HUB  # the role whose hosts this module checks
 control = pytest.mark.control
 
 
 @control("TCD-HUB-001")
-def test_peers_match_inventory(target: Target) -> None:
-    hub = target.data["tcd_hub"]
+def test_peers_match_inventory(target: CheckedHost) -> None:
+    hub = target.of(ROLE)
     live: dict[str, list[str]] = {}
     for line in target.lines("wg_allowed"):
         interface, key, ips = line.split("\t")
-        if interface == hub["interface"]:
+        if interface == hub.interface:
             live[key] = sorted(ips.split())
-    wanted = {p["public_key"]: sorted(p["allowed_ips"]) for p in hub["peers"]}
-    names = {p["public_key"]: p["name"] for p in hub["peers"]}
+    wanted = {p.public_key: sorted(p.allowed_ips) for p in hub.peers}
+    names = {p.public_key: p.name for p in hub.peers}
     unknown = sorted(set(live) - set(wanted))
     missing = sorted(names[k] for k in set(wanted) - set(live))
     wrong = sorted(names[k] for k in set(wanted) & set(live) if live[k] != wanted[k])
@@ -30,9 +33,9 @@ def test_peers_match_inventory(target: Target) -> None:
 
 
 @control("TCD-HUB-002")
-def test_no_site_to_site_forwarding(target: Target) -> None:
-    base = target.data["tcd_base"]
-    sites = netaddr.IPSet(s for rule in base["firewall_forward"] for s in rule["sources"])
+def test_no_site_to_site_forwarding(target: CheckedHost) -> None:
+    forward = target.of(BASE).firewall_forward
+    sites = netaddr.IPSet(s for rule in forward for s in rule.sources)
     rules = nft.ruleset(target)
     chains = [o["chain"] for o in rules if "chain" in o and o["chain"].get("hook") == "forward"]
     assert chains, "no forward chain: the ruleset is empty or not loaded"
@@ -51,7 +54,7 @@ def test_no_site_to_site_forwarding(target: Target) -> None:
 
 
 @control("TCD-HUB-003")
-def test_private_key_stays_private(target: Target) -> None:
-    hub = target.data["tcd_hub"]
-    public = check_key(target, hub["interface"])
-    assert public == hub["public_key"], f"{hub['interface']} runs with a key the sites don't know"
+def test_private_key_stays_private(target: CheckedHost) -> None:
+    hub = target.of(ROLE)
+    public = check_key(target, hub.interface)
+    assert public == hub.public_key, f"{hub.interface} runs with a key the sites don't know"

@@ -3,8 +3,10 @@ result line per (host, control) for `tcd verify`.
 
 `tcd verify` writes the verify plan (tcd.verify.plan: the selected hosts, what the inventory
 expects of each, how to reach them) and runs this suite with ``--tcd-plan`` and
-``--tcd-results``. Each module checks one role (``ROLE``) and is parametrised over the plan's
-hosts that carry it; each test is tagged with exactly one control id.
+``--tcd-results``. Each module (check_<role>.py) checks one registered role (``ROLE``) and is
+parametrised over the plan's hosts that carry it; each test is tagged with exactly one control
+id. A module's ``PREFETCH`` lists the live reads (beyond collect.sh's snapshot) its checks make,
+done for every host before the first check.
 """
 
 import contextlib
@@ -15,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from camera import CameraTarget, camera_target
-from target import Target, UnreachableError, connect, warm
+
+from tcd.compliance.host import CheckedHost, UnreachableError, connect, warm
+from tcd.compliance.ip_camera import CheckedCamera, checked_camera
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,9 +38,9 @@ def _plan(config: pytest.Config) -> dict[str, Any]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" not in metafunc.fixturenames:
         return
-    role = metafunc.module.ROLE
+    role = metafunc.module.ROLE.name
     plan = _plan(metafunc.config)
-    hosts = [h for h in plan["hosts"] if role in h["roles"]]
+    hosts = [h for h in plan["hosts"] if role in h["data"]["facts"]["roles"]]
     metafunc.parametrize("target", [h["name"] for h in hosts], ids=str, indirect=True)
 
 
@@ -47,14 +50,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     plan = _plan(session.config)
     wanted = {item.callspec.params["target"] for item in session.items if _has_target(item)}
     specs = [h for h in plan["hosts"] if h["name"] in wanted]
+    probes: dict[str, list] = {}  # role name -> its module's live reads
+    for item in session.items:
+        module = getattr(item, "module", None)
+        if module is not None and hasattr(module, "ROLE"):
+            probes[module.ROLE.name] = getattr(module, "PREFETCH", [])
 
     def read(spec: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):  # kept by connect(): the host's checks report it
             found = subject(spec, plan)
-            if isinstance(found, CameraTarget):
+            if isinstance(found, CheckedCamera):
                 found.reading()
             else:
-                warm(found)
+                roles = found.data.facts.roles
+                warm(found, [probe for role in roles for probe in probes.get(role, [])])
         _emit({"read": spec["name"]})  # progress for tcd verify
 
     threads = max(1, min(session.config.getoption("--tcd-threads"), len(specs)))
@@ -66,17 +75,17 @@ def _has_target(item: pytest.Item) -> bool:
     return "target" in getattr(item, "fixturenames", ())
 
 
-_CAMERAS: dict[str, CameraTarget | Exception] = {}
+_CAMERAS: dict[str, CheckedCamera | Exception] = {}
 
 
-def subject(spec: dict[str, Any], plan: dict[str, Any]) -> Target | CameraTarget:
-    """A host's Target (over SSH), or an IP camera's (over ONVIF through its gateway)."""
+def subject(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedHost | CheckedCamera:
+    """A host under check (over SSH), or an IP camera (over ONVIF through its gateway)."""
     if "camera" not in spec:
         return connect(spec, plan)
     name = spec["name"]
     if name not in _CAMERAS:
         try:
-            _CAMERAS[name] = camera_target(spec, plan)
+            _CAMERAS[name] = checked_camera(spec, plan)
         except Exception as exc:  # kept: the camera's checks report it
             _CAMERAS[name] = exc
     found = _CAMERAS[name]
@@ -86,7 +95,7 @@ def subject(spec: dict[str, Any], plan: dict[str, Any]) -> Target | CameraTarget
 
 
 @pytest.fixture
-def target(request: pytest.FixtureRequest) -> Target | CameraTarget:
+def target(request: pytest.FixtureRequest) -> CheckedHost | CheckedCamera:
     plan = _plan(request.config)
     spec = next(h for h in plan["hosts"] if h["name"] == request.param)
     return subject(spec, plan)

@@ -1,11 +1,10 @@
 """WireGuard key files as the host's snapshot shows them (public halves only)."""
 
-from target import Target
-
 from roles.common.wireguard import key_path
+from tcd.compliance.host import CheckedHost
 
 
-def key_files(target: Target) -> dict[str, tuple[str, str]]:
+def key_files(target: CheckedHost) -> dict[str, tuple[str, str]]:
     """Private key file -> (owner and mode, the public key derived from it on the host)."""
     return {
         fields[0]: (fields[1], fields[2])
@@ -13,11 +12,11 @@ def key_files(target: Target) -> dict[str, tuple[str, str]]:
     }
 
 
-def running_keys(target: Target) -> dict[str, str]:
+def running_keys(target: CheckedHost) -> dict[str, str]:
     return dict(line.split("\t") for line in target.lines("wg_public") if "\t" in line)
 
 
-def check_key(target: Target, interface: str) -> str:
+def check_key(target: CheckedHost, interface: str) -> str:
     """The interface runs with the key in its file, mode 0600 root; its public half."""
     path = key_path(interface)
     files = key_files(target)

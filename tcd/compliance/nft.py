@@ -4,12 +4,13 @@ import json
 from typing import Any
 
 import netaddr
-from target import Target
+
+from tcd.compliance.host import CheckedHost
 
 Rule = dict[str, Any]
 
 
-def ruleset(target: Target) -> list[dict]:
+def ruleset(target: CheckedHost) -> list[dict]:
     """The live ruleset, from the host's snapshot."""
     text = target.section("nft")
     try:

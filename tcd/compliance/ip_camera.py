@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from target import UnreachableError, cached_fact
-
-from roles.camera import defaults
-from tcd.camera.forward import ForwardError, Gateway, forwarded
-from tcd.camera.onvif_device import CameraAuthError, CameraError, Stream, session
-from tcd.camera.secrets import CameraSecret, CameraVault, vault_password
+from roles.ip_camera import defaults
+from roles.ip_camera.role import IP_CAMERA, IpCameraData
+from tcd.compliance.host import UnreachableError, cached_fact
+from tcd.onvif.client import CameraAuthError, CameraError, Stream, session
+from tcd.onvif.forward import ForwardError, Gateway, forwarded
+from tcd.onvif.secrets import CameraSecret, CameraVault, vault_password
+from tcd.planning.hostdata import HostData
 
 PROBE_TIMEOUT = 30
 # Cameras are read one after the other (hosts are read in threads): onvif-zeep-async keeps
@@ -68,11 +69,11 @@ class Reading:
 
 
 @dataclass
-class CameraTarget:
+class CheckedCamera:
+    """One IP camera under check."""
+
     name: str
-    site: int | None
-    roles: list[str]
-    data: dict[str, Any]
+    data: IpCameraData
     address: str
     gateway: Gateway
     secret: CameraSecret
@@ -100,7 +101,7 @@ class CameraTarget:
 
     async def _read_settings(self, local: dict[int, int]) -> Settings:
         port = local[defaults.ONVIF_PORT]
-        policy = self.data["policy"]
+        policy = self.data.policy
         admin = self.secret.admin_password.get_secret_value()
         operator = self.secret.operator_password.get_secret_value()
         # read as the operator (ONVIF's read classes are open to the User level): the admin
@@ -124,11 +125,11 @@ class CameraTarget:
         # gives: an earlier run's probe may still lock it (its wrong passwords would then be
         # refused without counting, and the lock could end before the right one), so that lock
         # is waited out, as the camera role does
-        wait = policy["lockout_window_s"] + 1
+        wait = policy.lockout_window_s + 1
         async with session(port, defaults.ADMIN_USER, admin, locked_wait=wait):
             pass
         wrong = secrets.token_urlsafe(12)
-        attempts = policy["lockout_attempts"]
+        attempts = policy.lockout_attempts
         lockout = [await _login(port, defaults.ADMIN_USER, wrong) for _ in range(attempts)]
         lockout.append(await _login(port, defaults.ADMIN_USER, admin))
         return Settings(
@@ -191,7 +192,7 @@ def _ffprobe(user: str, password: str, port: int, path: str) -> dict[str, Any]:
     return streams[0]
 
 
-def camera_target(spec: dict[str, Any], plan: dict[str, Any]) -> CameraTarget:
+def checked_camera(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedCamera:
     """The camera's target; its secrets from the vault the plan names (password from the
     environment, as for tcd rollout)."""
     vault_spec = plan["camera_vault"]
@@ -201,11 +202,9 @@ def camera_target(spec: dict[str, Any], plan: dict[str, Any]) -> CameraTarget:
     if secret is None:
         raise CameraError(f"{spec['name']} has no secrets in {vault.path} (never rolled out?)")
     gateway = spec["camera"]["gateway"]
-    return CameraTarget(
+    return CheckedCamera(
         name=spec["name"],
-        site=spec.get("site"),
-        roles=spec["roles"],
-        data=spec["data"],
+        data=HostData.from_json(spec["data"]).of(IP_CAMERA),
         address=spec["camera"]["address"],
         gateway=Gateway(gateway["name"], tuple(gateway["ssh_options"]), gateway["destination"]),
         secret=secret,
