@@ -18,13 +18,14 @@ from roles.registry import ROLES
 from roles.usb_camera.role import USB_CAMERA
 from roles.vpn_hub.role import VPN_HUB
 from roles.vpn_spoke.role import VPN_SPOKE
+from tcd.compliance.plan import SuitePlan
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.lab.image import IMAGE_PACKAGES
 from tcd.loading import load_inventory
 from tcd.model.site import HostRole
 from tcd.model.survey import CameraKind
 from tcd.planning import plan_addresses
-from tcd.planning.hostdata import HostData, host_data
+from tcd.planning.hostdata import host_data
 from tcd.planning.keys import PublicKeys
 from tcd.target import field_target
 from tcd.verify.plan import SUITE_DIR, verify_plan
@@ -107,10 +108,12 @@ def test_rollout_and_verify_read_the_same_roles_and_data(inventory, monkeypatch)
             assert role.data_of(host.data) == data[host.name].of(role)
     suite, promised = verify_plan(target, sites)
     cameras = [c.name for s in sites for c in s.cameras if c.kind is CameraKind.IP]
-    assert [h["name"] for h in suite["hosts"]] == [r.name for r in records] + cameras
-    for spec, host in zip(suite["hosts"], promised, strict=True):
-        entry = HostData.from_json(spec["data"])
-        assert entry == data[spec["name"]]
+    # the suite reads its input back from JSON into the same models
+    suite = SuitePlan.model_validate_json(suite.model_dump_json())
+    assert [h.name for h in suite.hosts] == [r.name for r in records] + cameras
+    for spec, host in zip(suite.hosts, promised, strict=True):
+        entry = spec.host_data
+        assert entry == data[spec.name]
         wanted = {c.id for c in inventory.baseline.controls if c.role in entry.facts.roles}
         assert {c.id for c in host.controls} == wanted
     usb = next(h for h in promised if h.host == "tcd-25195-pc1")

@@ -20,6 +20,7 @@ import pytest
 
 from tcd.compliance.host import CheckedHost, UnreachableError, connect, warm
 from tcd.compliance.ip_camera import CheckedCamera, checked_camera
+from tcd.compliance.plan import SuiteHost, SuitePlan
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,9 +30,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tcd-threads", type=int, default=16, help="hosts read at once")
 
 
-def _plan(config: pytest.Config) -> dict[str, Any]:
+def _plan(config: pytest.Config) -> SuitePlan:
     if not hasattr(config, "_tcd_plan"):
-        config._tcd_plan = json.loads(Path(config.getoption("--tcd-plan")).read_text())
+        text = Path(config.getoption("--tcd-plan")).read_text(encoding="utf-8")
+        config._tcd_plan = SuitePlan.model_validate_json(text)
     return config._tcd_plan
 
 
@@ -40,8 +42,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     role = metafunc.module.ROLE.name
     plan = _plan(metafunc.config)
-    hosts = [h for h in plan["hosts"] if role in h["data"]["facts"]["roles"]]
-    metafunc.parametrize("target", [h["name"] for h in hosts], ids=str, indirect=True)
+    hosts = [h.name for h in plan.hosts if role in h.host_data.facts.roles]
+    metafunc.parametrize("target", hosts, ids=str, indirect=True)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -49,14 +51,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     the checks then judge what was read, each in a few microseconds."""
     plan = _plan(session.config)
     wanted = {item.callspec.params["target"] for item in session.items if _has_target(item)}
-    specs = [h for h in plan["hosts"] if h["name"] in wanted]
+    specs = [h for h in plan.hosts if h.name in wanted]
     probes: dict[str, list] = {}  # role name -> its module's live reads
     for item in session.items:
         module = getattr(item, "module", None)
         if module is not None and hasattr(module, "ROLE"):
             probes[module.ROLE.name] = getattr(module, "PREFETCH", [])
 
-    def read(spec: dict[str, Any]) -> None:
+    def read(spec: SuiteHost) -> None:
         with contextlib.suppress(Exception):  # kept by connect(): the host's checks report it
             found = subject(spec, plan)
             if isinstance(found, CheckedCamera):
@@ -64,7 +66,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             else:
                 roles = found.data.facts.roles
                 warm(found, [probe for role in roles for probe in probes.get(role, [])])
-        _emit({"read": spec["name"]})  # progress for tcd verify
+        _emit({"read": spec.name})  # progress for tcd verify
 
     threads = max(1, min(session.config.getoption("--tcd-threads"), len(specs)))
     with ThreadPoolExecutor(threads) as pool:
@@ -78,11 +80,11 @@ def _has_target(item: pytest.Item) -> bool:
 _CAMERAS: dict[str, CheckedCamera | Exception] = {}
 
 
-def subject(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedHost | CheckedCamera:
+def subject(spec: SuiteHost, plan: SuitePlan) -> CheckedHost | CheckedCamera:
     """A host under check (over SSH), or an IP camera (over ONVIF through its gateway)."""
-    if "camera" not in spec:
+    if spec.camera is None:
         return connect(spec, plan)
-    name = spec["name"]
+    name = spec.name
     if name not in _CAMERAS:
         try:
             _CAMERAS[name] = checked_camera(spec, plan)
@@ -97,8 +99,7 @@ def subject(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedHost | Checked
 @pytest.fixture
 def target(request: pytest.FixtureRequest) -> CheckedHost | CheckedCamera:
     plan = _plan(request.config)
-    spec = next(h for h in plan["hosts"] if h["name"] == request.param)
-    return subject(spec, plan)
+    return subject(plan.host(request.param), plan)
 
 
 def _control(item: pytest.Item) -> str:

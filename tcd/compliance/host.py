@@ -16,6 +16,7 @@ from testinfra.host import Host
 from roles.declaration import Reads, Role, RoleData
 from roles.kiosk.defaults import KIOSK_USER
 from roles.registry import role
+from tcd.compliance.plan import SuiteHost, SuitePlan
 from tcd.planning.hostdata import HostData
 
 T = TypeVar("T")
@@ -145,24 +146,24 @@ def warm(target: CheckedHost, probes: list[Callable[[CheckedHost], object]]) -> 
 _CONNECTED: dict[str, CheckedHost | Exception] = {}
 
 
-def connect(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedHost:
+def connect(spec: SuiteHost, plan: SuitePlan) -> CheckedHost:
     """The host's Target, reached once per worker; an unreachable host raises every time
     without waiting for SSH again."""
-    name = spec["name"]
+    name = spec.name
     if name not in _CONNECTED:
-        ssh_config = plan.get("ssh_config")
-        options: dict[str, Any] = {"sudo": True, "timeout": plan.get("connect_timeout", 10)}
+        ssh_config = plan.ssh_config
+        options: dict[str, Any] = {"sudo": True, "timeout": plan.connect_timeout}
         if ssh_config:
             options |= {"ssh_config": ssh_config, "controlpersist": 0}  # its own multiplexing
         else:
             options |= {"ssh_extra_args": FIELD_MULTIPLEX}
-        host = testinfra.get_host(f"ssh://{spec['ssh_host']}", **options)
+        host = testinfra.get_host(f"ssh://{spec.ssh_host}", **options)
         try:
             result = host.run("true")
         except RuntimeError as exc:  # testinfra's ssh backend: ssh itself failed (exit 255)
             output = getattr(exc.args[0], "stderr", "") if exc.args else ""
             reason = str(output).strip()[:300] or str(exc)
-            where = spec["ssh_host"]
+            where = spec.ssh_host
             _CONNECTED[name] = UnreachableError(f"no SSH connection to {where}: {reason}")
         else:
             # reachable, but the admin cannot become root: every check fails, saying why
@@ -170,8 +171,8 @@ def connect(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedHost:
             if result.rc == 0:
                 _CONNECTED[name] = CheckedHost(
                     name=name,
-                    data=HostData.from_json(spec["data"]),
-                    ssh_host=spec["ssh_host"],
+                    data=spec.host_data,
+                    ssh_host=spec.ssh_host,
                     ssh_config=ssh_config,
                     host=host,
                 )

@@ -18,10 +18,10 @@ from typing import Any
 from roles.ip_camera import defaults
 from roles.ip_camera.role import IP_CAMERA, IpCameraData
 from tcd.compliance.host import UnreachableError, cached_fact
+from tcd.compliance.plan import SuiteHost, SuitePlan
 from tcd.onvif.client import CameraAuthError, CameraError, Stream, session
 from tcd.onvif.forward import ForwardError, Gateway, forwarded
 from tcd.onvif.secrets import CameraSecret, CameraVault, vault_password
-from tcd.planning.hostdata import HostData
 
 PROBE_TIMEOUT = 30
 # Cameras are read one after the other (hosts are read in threads): onvif-zeep-async keeps
@@ -192,20 +192,20 @@ def _ffprobe(user: str, password: str, port: int, path: str) -> dict[str, Any]:
     return streams[0]
 
 
-def checked_camera(spec: dict[str, Any], plan: dict[str, Any]) -> CheckedCamera:
+def checked_camera(spec: SuiteHost, plan: SuitePlan) -> CheckedCamera:
     """The camera's target; its secrets from the vault the plan names (password from the
     environment, as for tcd rollout)."""
-    vault_spec = plan["camera_vault"]
-    fallback = Path(vault_spec["fallback"]) if vault_spec["fallback"] else None
-    vault = CameraVault(Path(vault_spec["path"]), vault_password(fallback))
-    secret = vault.load().get(spec["name"])
+    access, vault_access = spec.camera, plan.camera_vault
+    assert access is not None and vault_access is not None, f"{spec.name} is not a camera"
+    fallback = Path(vault_access.fallback) if vault_access.fallback else None
+    vault = CameraVault(Path(vault_access.path), vault_password(fallback))
+    secret = vault.load().get(spec.name)
     if secret is None:
-        raise CameraError(f"{spec['name']} has no secrets in {vault.path} (never rolled out?)")
-    gateway = spec["camera"]["gateway"]
+        raise CameraError(f"{spec.name} has no secrets in {vault.path} (never rolled out?)")
     return CheckedCamera(
-        name=spec["name"],
-        data=HostData.from_json(spec["data"]).of(IP_CAMERA),
-        address=spec["camera"]["address"],
-        gateway=Gateway(gateway["name"], tuple(gateway["ssh_options"]), gateway["destination"]),
+        name=spec.name,
+        data=spec.host_data.of(IP_CAMERA),
+        address=access.address,
+        gateway=access.gateway,
         secret=secret,
     )

@@ -1,12 +1,11 @@
 """What a verify run checks: the selected hosts and IP cameras and both hubs, what the inventory
 expects of each (the same host data the roles were deployed with), and how to reach them."""
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import tcd.compliance
+from tcd.compliance.plan import CameraAccess, SuiteHost, SuitePlan, VaultAccess
 from tcd.model.baseline import Control
 from tcd.model.site import Site
 from tcd.planning.hostdata import HostData
@@ -30,8 +29,8 @@ class HostControls:
     controls: tuple[Control, ...]
 
 
-def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list[HostControls]]:
-    """The suite's input (JSON-ready) and, per host, the controls that must each get a result."""
+def verify_plan(target: Target, sites: list[Site]) -> tuple[SuitePlan, list[HostControls]]:
+    """The suite's input and, per host, the controls that must each get a result."""
     plan, records = target.managed_hosts(sites)
     data = target.host_data(plan, target.load_keys())
     baseline = target.inventory.baseline
@@ -41,37 +40,38 @@ def verify_plan(target: Target, sites: list[Site]) -> tuple[dict[str, Any], list
         facts = entry.facts
         return HostControls(facts.name, facts.site, facts.site_name, controls)
 
-    hosts: list[dict[str, Any]] = []
-    for record in records:
-        entry = data[record.name]
-        hosts.append(
-            {"name": record.name, "ssh_host": target.ssh_host(record), "data": entry.as_json()}
+    hosts = [
+        SuiteHost(
+            name=record.name,
+            data=data[record.name].as_json(),
+            ssh_host=target.ssh_host(record),
         )
+        for record in records
+    ]
     cameras = ip_cameras(plan, data, sites)
-    for item in cameras:
-        gateway = dataclasses.asdict(target.gateway(item.gateway))
-        hosts.append(
-            {
-                "name": item.camera.name,
-                "camera": {"address": str(item.camera.address), "gateway": gateway},
-                "data": data[item.camera.name].as_json(),
-            }
+    hosts += [
+        SuiteHost(
+            name=item.camera.name,
+            data=data[item.camera.name].as_json(),
+            camera=CameraAccess(
+                address=str(item.camera.address), gateway=target.gateway(item.gateway)
+            ),
         )
-    suite = {
-        "target": target.name,
-        "ssh_config": str(target.ssh_config) if target.ssh_config else None,
-        "hosts": hosts,
-    }
+        for item in cameras
+    ]
+    vault = None
     if cameras:
         # the suite opens the vault itself (with the password from the same environment):
         # no camera secret is ever written into the plan
-        vault = target.camera_vault()
-        suite["camera_vault"] = {
-            "path": str(vault.path),
-            "fallback": _str(target.vault_password_fallback),
-        }
-    names = [r.name for r in records] + [c.camera.name for c in cameras]
-    return suite, [promised(data[name]) for name in names]
+        path = target.camera_vault().path
+        vault = VaultAccess(path=str(path), fallback=_str(target.vault_password_fallback))
+    suite = SuitePlan(
+        target=target.name,
+        ssh_config=_str(target.ssh_config),
+        hosts=tuple(hosts),
+        camera_vault=vault,
+    )
+    return suite, [promised(data[host.name]) for host in hosts]
 
 
 def _str(path: Path | None) -> str | None:
