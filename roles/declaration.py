@@ -13,7 +13,7 @@ pyinfra's import; a role's pyinfra deploy is in `roles/<name>/deploy.py`, import
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from enum import StrEnum
 from importlib import import_module
 from types import ModuleType
@@ -92,6 +92,11 @@ class Reads:
     units: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+
+    def __or__(self, other: Reads) -> Reads:
+        """Both roles' reads, each item once, in order."""
+        pairs = zip(astuple(self), astuple(other), strict=True)
+        return Reads(*(tuple(dict.fromkeys(a + b)) for a, b in pairs))
 
 
 D = TypeVar("D", bound=RoleData)

@@ -16,7 +16,7 @@ def _roles() -> list[Role]:
     return [r for r in map(role, names) if r.reach is Reach.SSH]
 
 
-@deploy("Before the sites")
+@deploy("Roles")
 def before_sites() -> None:
     """Every role of the host, except that an `after_sites` role only prepares."""
     for each in _roles():
@@ -27,7 +27,7 @@ def before_sites() -> None:
             module.prepare()
 
 
-@deploy("After the sites")
+@deploy("Roles after the sites")
 def after_sites() -> None:
     for each in _roles():
         if each.after_sites:

@@ -4,6 +4,8 @@ each role's declared `Reads`), and a per-host cache so each fact is read once ho
 controls use it."""
 
 import contextlib
+import functools
+import operator
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,14 +47,8 @@ def cached_fact(cache: dict[str, Any], key: str, read: Callable[[], T]) -> T:
 
 
 def reads(data: HostData) -> Reads:
-    """What the host's roles need read, together (collect.sh's sections, units, packages,
-    files), each once, in the registry's order."""
-
-    def union(part: str) -> tuple[str, ...]:
-        every = (getattr(role(name).reads, part) for name in data.facts.roles)
-        return tuple(dict.fromkeys(item for items in every for item in items))
-
-    return Reads(*(union(part) for part in ("sections", "units", "packages", "files")))
+    """What the host's roles need read, together, each once, in the registry's order."""
+    return functools.reduce(operator.or_, (role(name).reads for name in data.facts.roles), Reads())
 
 
 @dataclass

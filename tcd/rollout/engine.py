@@ -1,9 +1,10 @@
 """The rollout, in steps (three pyinfra runs, then checks and the cameras):
 
-1. hubs: make sure each hub has its WireGuard key, read its public key (sites need it);
-2. sites: base, reception PC, VPN spoke on every host of the selected sites; read the spokes'
+1. hubs: their roles, the hub role only preparing (its WireGuard key); read each hub's public
+   key (sites need it);
+2. sites: every role the registry gives each host of the selected sites; read the spokes'
    public keys back (the private keys never leave the hosts);
-3. hubs: base and the hub role, with one peer per deployed site;
+3. hubs: the hub role, with one peer per deployed site;
 4. the tunnels carry packets (not in a dry run);
 5. the IP cameras over ONVIF, through SSH port forwards on their gateways (tcd.rollout.cameras).
 
