@@ -5,7 +5,7 @@ pyinfra -y --limit hubs --sudo deploys/inventory.py deploys/hubs.py
 
 from pyinfra import host
 
-from roles.site import hub
+from roles.site import everything
 
 if "hubs" in host.groups:
-    hub()
+    everything()

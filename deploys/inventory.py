@@ -11,13 +11,14 @@ Ansible export. WireGuard public keys come from the registry `tcd rollout` keeps
 
 import os
 
-from tcd.exports.hosts import fleet_records
+from tcd.exports.hosts import Kind, fleet_records
+from tcd.exports.pyinfra_inventory import pyinfra_host
 from tcd.lab.settings import LabSettings
+from tcd.lab.target import lab_target
 from tcd.loading import load_inventory
 from tcd.paths import DEFAULT_INVENTORY
 from tcd.planning import plan_addresses
-from tcd.planning.hostdata import host_data
-from tcd.rollout.target import field_target, lab_target
+from tcd.target import field_target
 
 _loaded = load_inventory(os.environ.get("TCD_INVENTORY", DEFAULT_INVENTORY))
 _target = (
@@ -37,19 +38,8 @@ if _codes is None and not os.environ.get("TCD_WAVE") and _target.hosts is not No
     ]
 _selected = _inventory.select(wave=os.environ.get("TCD_WAVE"), codes=_codes)
 _plan = plan_addresses(_inventory)
-_data = host_data(
-    _inventory, _plan, _inventory.sites.values(), _target.load_keys(), _target.apt_update
-)
-
-
-def _host(record):  # (name, data) as pyinfra's inventory files expect
-    data = {k: v for k, v in record.variables.items() if k != "ansible_host"}
-    data.update(_data[record.name], ssh_hostname=record.address, **_target.connection)
-    if _target.connection:
-        data["ssh_hostname"] = record.name  # resolved by the lab's ssh_config
-    return record.name, data
-
-
-_records = [r for r in fleet_records(_plan, _selected) if r.kind != "camera"]
-sites = [_host(r) for r in _records if r.kind == "host"]
-hubs = [_host(r) for r in _records if r.kind == "hub"]
+_data = _target.host_data(_plan, _target.load_keys())
+_records = [r for r in fleet_records(_plan, _selected) if r.kind is not Kind.CAMERA]
+_hosts = {r.name: pyinfra_host(r, **_target.pyinfra_data(r, _data[r.name])) for r in _records}
+sites = [_hosts[r.name] for r in _records if r.kind is Kind.HOST]
+hubs = [_hosts[r.name] for r in _records if r.kind is Kind.HUB]

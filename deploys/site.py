@@ -5,7 +5,7 @@ TCD_WAVE=pilot pyinfra -y --limit sites --sudo deploys/inventory.py deploys/site
 
 from pyinfra import host
 
-from roles.site import site
+from roles.site import everything
 
 if "sites" in host.groups:
-    site()
+    everything()

@@ -1,44 +1,41 @@
-"""The deploys `tcd rollout` and deploys/*.py run, composed from the roles by host data."""
+"""The deploys `tcd rollout` and deploys/*.py run: each host's SSH roles (its host data names
+them, from the registry), in the registry's order.
+
+A role whose data names every deployed site (`after_sites`: a hub's peers) runs after the sites;
+before them it only `prepare()`s (a hub's key, which the sites' tunnel configs name)."""
 
 from pyinfra import host
 from pyinfra.api import deploy
 
-from roles.base import base
-from roles.camera.usb_camera import usb_camera
-from roles.reception_pc import reception_pc
-from roles.vpn_hub import vpn_hub, vpn_hub_keys
-from roles.vpn_spoke import vpn_spoke
+from roles.declaration import HostFacts, Reach, Role
+from roles.registry import role
 
 
-@deploy("Site host")
-def site() -> None:
-    """A site's host: base, plus the reception PC, VPN gateway and USB camera roles it carries."""
-    roles = host.data.tcd_roles
-    base()
-    if "reception_pc" in roles:
-        reception_pc()
-    if "vpn_spoke" in roles:
-        vpn_spoke()
-    if "usb_camera" in roles:
-        usb_camera()
+def _roles() -> list[Role]:
+    names = HostFacts.of(host.data).roles
+    return [r for r in map(role, names) if r.reach is Reach.SSH]
 
 
-@deploy("Hub base and keys")
-def hub_base() -> None:
-    """Before the sites: a hub serves the fleet's time (base) and holds its key from the start,
-    so a site's first chrony poll is answered and its tunnel config names the hub's key."""
-    base()
-    vpn_hub_keys()
+@deploy("Roles")
+def before_sites() -> None:
+    """Every role of the host, except that an `after_sites` role only prepares."""
+    for each in _roles():
+        module = each.deploy_module()
+        if not each.after_sites:
+            module.main()
+        elif hasattr(module, "prepare"):
+            module.prepare()
 
 
-@deploy("Hub peers")
-def hub_peers() -> None:
-    """After the sites: one peer per deployed site."""
-    vpn_hub()
+@deploy("Roles after the sites")
+def after_sites() -> None:
+    for each in _roles():
+        if each.after_sites:
+            each.deploy_module().main()
 
 
-@deploy("Hub")
-def hub() -> None:
-    """Everything at once, for the plain pyinfra CLI (deploys/hubs.py)."""
-    hub_base()
-    hub_peers()
+@deploy("Host")
+def everything() -> None:
+    """All at once, for the plain pyinfra CLI (deploys/)."""
+    before_sites()
+    after_sites()

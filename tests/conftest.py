@@ -20,10 +20,6 @@ from tcd.lab.settings import DEFAULT_CACHE, LabSettings
 from tcd.lab.state import LabState
 from tcd.loading import load_inventory
 
-# tests/baseline is the product's compliance suite: it runs against hosts under `tcd verify`
-# (with its own pytest.ini), never as part of the project's tests
-collect_ignore = ["baseline"]
-
 REPO = Path(__file__).resolve().parent.parent
 INVENTORY = REPO / "inventory"
 

@@ -211,6 +211,17 @@ def name_not_the_registers(inv: Path) -> Expected:
     return path, line, "name", "'Phường Long Hung' differs from the official register"
 
 
+def control_of_unknown_role(inv: Path) -> Expected:
+    path = inv / "baseline.yml"
+    text = path.read_text(encoding="utf-8")
+    # the kiosk's first control, its role misspelt
+    start = text.index("  - id: TCD-KIOSK-001")
+    line = text[: text.index("    role: kiosk\n", start)].count("\n") + 1
+    path.write_text(text[:start] + text[start:].replace("role: kiosk", "role: kiosks", 1))
+    index = text[:start].count("\n  - id: TCD-")
+    return path, line, f"controls.{index}.role", "no role 'kiosks' (roles/registry.py has base,"
+
+
 WAIVER = """waivers:
   - control: TCD-KIOSK-004
     site: 25195
@@ -256,6 +267,7 @@ CASES: dict[str, Callable[[Path], Expected]] = {
     "pinned address outside the site's block": pinned_address_outside_block,
     "two hosts on one address": two_hosts_one_address,
     "name not the register's": name_not_the_registers,
+    "control of an unregistered role": control_of_unknown_role,
     "waiver for an unknown control": waiver_unknown_control,
     "waiver without expiry": waiver_without_expiry,
 }

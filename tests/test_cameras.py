@@ -1,4 +1,4 @@
-"""IP cameras on the rolled-out pilot lab: real lab ONVIF cameras (tcd.lab.camera) on each
+"""IP cameras on the rolled-out pilot lab: real lab ONVIF cameras (tcd.lab.onvif_emulator) on each
 room LAN, configured by `tcd rollout` through SSH port forwards, checked by `tcd verify`.
 
 Shares the session's rolled-out lab; a test that resets a camera leaves it repaired."""
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tcd.camera.secrets import CameraVault, vault_password
+from tcd.onvif.secrets import CameraVault, vault_password
 
 from .conftest import REPO, RolledOut
 from .test_rollout import _files, _read

@@ -73,7 +73,7 @@ def test_pyinfra_inventory_for_a_selection():
     inventory = load_inventory(INVENTORY)
     plan = plan_addresses(inventory)
     records = fleet_records(plan, inventory.select(wave="pilot"))
-    pyinfra = pyinfra_inventory(records, override={"tcd-26380-pc1": {"ssh_port": 2222}})
+    pyinfra = pyinfra_inventory(records, {"tcd-26380-pc1": {"ssh_port": 2222}})
 
     names = sorted(host.name for host in pyinfra)
     hosts = ["tcd-26380-pc1", "tcd-25217-gw1", "tcd-25217-pc1", "tcd-25195-pc1"]

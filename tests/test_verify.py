@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from roles.usb_camera.defaults import UDEV_RULES as USB_RULES
+
 from .conftest import INVENTORY, RolledOut
 
 pytestmark = pytest.mark.lab
@@ -88,6 +90,29 @@ def test_rolled_out_pilot_passes_and_reports_agree(rolled_out: RolledOut, tmp_pa
     }
     assert len(from_json) == len(saved["checks"]) > 100
     assert int(junit.get("tests")) == len(from_json) and junit.get("failures") == "0"
+    # the USB camera on 25195's reception PC is verified like every other role
+    usb = {c for h, c, r in from_json if h == "tcd-25195-pc1" and c.startswith("TCD-USBCAM-")}
+    assert usb == {"TCD-USBCAM-001", "TCD-USBCAM-002", "TCD-USBCAM-003"}
+    assert not {c for h, c, r in from_json if h != "tcd-25195-pc1" and c.startswith("TCD-USBCAM")}
+
+
+def test_a_removed_usb_camera_rule_fails_exactly_its_control(
+    rolled_out: RolledOut, tmp_path: Path
+) -> None:
+    rolled_out.lab.ssh("tcd-25195-pc1", f"sudo rm {USB_RULES}")
+    try:
+        done, result = verify(rolled_out, tmp_path)
+        assert done.returncode == 1
+        assert failing(result) == {("tcd-25195-pc1", "TCD-USBCAM-001")}
+        checks = {c["control"]: c for c in result["hosts"]["tcd-25195-pc1"]["checks"]}
+        assert f"{USB_RULES} is missing" in checks["TCD-USBCAM-001"]["reason"]
+    finally:
+        repaired = rolled_out.rollout("pilot")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    changed = json.loads(repaired.stdout)["sites"]
+    assert [s["site"] for s in changed if s["status"] == "changed"] == [25195]
+    done, result = verify(rolled_out, tmp_path)
+    assert done.returncode == 0, failing(result)
 
 
 def test_breakages_fail_their_control_show_as_drift_and_rollout_repairs(

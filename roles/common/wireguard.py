@@ -4,8 +4,9 @@ from pyinfra import host
 from pyinfra.api import FactBase, operation
 from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import File
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import files, systemd
 
+from roles.common import packages as debian
 from roles.common.files import template
 
 KEY_DIR = "/etc/wireguard"
@@ -17,7 +18,7 @@ def key_path(interface: str) -> str:
 
 def install(packages: list[str]) -> None:
     """The tools, and the key folder only root may read."""
-    apt.packages(name="WireGuard", packages=packages, update=host.data.tcd_base["apt_update"])
+    debian.install("WireGuard", packages)
     files.directory(name=KEY_DIR, path=KEY_DIR, mode="700")
 
 

@@ -1,4 +1,5 @@
 """Defaults of roles/vpn_hub (provincial hub, central hub). Peers, addresses and the listen
-port come from host data (tcd.planning.hostdata)."""
+port come from its host data (roles/vpn_hub/role.py)."""
 
 PACKAGES = ["wireguard-tools", "wireguard-go"]
+INTERFACE = "wg-sites"

@@ -20,9 +20,9 @@ from tcd.cli.common import (
     select_sites,
 )
 from tcd.cli.progress import RichReporter
-from tcd.lab import cameras as lab_cameras
+from tcd.lab import emulated_cameras as lab_cameras
 from tcd.lab import lab as lab_ops
-from tcd.lab.cameras import LabCameraError
+from tcd.lab.emulated_cameras import LabCameraError
 from tcd.lab.image import ensure_image
 from tcd.lab.processes import alive
 from tcd.lab.settings import LabSettings

@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tcd.camera.secrets import VaultError
 from tcd.cli.common import (
     DEFAULT,
     InventoryOption,
@@ -19,10 +18,12 @@ from tcd.cli.common import (
 from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
+from tcd.lab.target import lab_target
 from tcd.loading import Inventory
 from tcd.model.site import Site
+from tcd.onvif.secrets import VaultError
 from tcd.rollout.engine import RolloutResult, rollout
-from tcd.rollout.target import Target, TargetError, field_target, lab_target
+from tcd.target import Target, TargetError, field_target
 
 STATUS_STYLE = {"changed": "yellow", "unchanged": "green", "failed": "red", "would change": "cyan"}
 

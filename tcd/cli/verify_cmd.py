@@ -8,7 +8,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tcd.camera.secrets import VaultError
 from tcd.cli.common import (
     DEFAULT,
     InventoryOption,
@@ -22,9 +21,11 @@ from tcd.cli.common import (
 from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
 from tcd.lab.lab import LabError
+from tcd.lab.target import lab_target
 from tcd.loading import Inventory
 from tcd.model.site import Site
-from tcd.rollout.target import TargetError, field_target, lab_target
+from tcd.onvif.secrets import VaultError
+from tcd.target import TargetError, field_target
 from tcd.verify.plan import VerifyError
 from tcd.verify.results import RESULTS, VerifyRun
 from tcd.verify.run import verify

@@ -16,7 +16,7 @@ def ansible_inventory(records: list[HostRecord]) -> dict[str, Any]:
             members[group].append(record.name)
     return {
         "all": {
-            "hosts": {record.name: record.variables for record in records},
+            "hosts": {record.name: record.variables.exported() for record in records},
             "children": {
                 group: {"hosts": dict.fromkeys(names)} for group, names in sorted(members.items())
             },

@@ -6,25 +6,28 @@ from typing import Any
 
 from pyinfra.api import Inventory as PyinfraInventory
 
-from tcd.exports.hosts import HostRecord
+from tcd.exports.hosts import HostRecord, Kind
+
+
+def pyinfra_host(record: HostRecord, **data: Any) -> tuple[str, dict[str, Any]]:
+    """(name, data) as pyinfra's inventory takes a host: the export's variables, its address as
+    `ssh_hostname`, then `data` on top (host data of its roles, a target's connection)."""
+    variables = record.variables.exported()
+    return record.name, {**variables, "ssh_hostname": variables.pop("ansible_host"), **data}
 
 
 def pyinfra_inventory(
-    records: list[HostRecord], override: Mapping[str, Mapping[str, Any]] | None = None
+    records: list[HostRecord], data: Mapping[str, Mapping[str, Any]] | None = None
 ) -> PyinfraInventory:
-    """SSH-managed hosts and hubs (cameras are configured from the controller, not over SSH).
-
-    `override` maps a host name to data that replaces the field's, e.g. the lab's address and key.
-    """
-    names: list[tuple[str, dict[str, Any]]] = []
+    """SSH-managed hosts and hubs (cameras are configured from the controller, not over SSH),
+    with the role and wave/site/district groups of the Ansible export; `data` maps a host name
+    to what goes on top of its variables (see `pyinfra_host`)."""
+    hosts: list[tuple[str, dict[str, Any]]] = []
     groups: dict[str, list[str]] = defaultdict(list)
     for record in records:
-        if record.kind == "camera":
+        if record.kind is Kind.CAMERA:
             continue
-        data = {key: value for key, value in record.variables.items() if key != "ansible_host"}
-        data["ssh_hostname"] = record.address
-        data.update((override or {}).get(record.name, {}))
-        names.append((record.name, data))
+        hosts.append(pyinfra_host(record, **(data or {}).get(record.name, {})))
         for group in record.groups:
             groups[group].append(record.name)
-    return PyinfraInventory((names, {}), **{group: (hosts, {}) for group, hosts in groups.items()})
+    return PyinfraInventory((hosts, {}), **{group: (names, {}) for group, names in groups.items()})

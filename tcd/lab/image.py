@@ -15,11 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from roles.base import defaults as base
-from roles.camera import defaults as camera
-from roles.reception_pc import defaults as reception_pc
-from roles.vpn_hub import defaults as vpn_hub
-from roles.vpn_spoke import defaults as vpn_spoke
+from roles.registry import image_packages
 from tcd.lab.system import LabCommandError
 
 SUITE = "bookworm"
@@ -41,18 +37,8 @@ HOST_PACKAGES = (
     "tzdata",
     "netcat-openbsd",
 )
-# Hosts have no internet: what the roles install is in the image already.
-ROLE_PACKAGES = tuple(
-    dict.fromkeys(
-        [
-            *base.PACKAGES,
-            *reception_pc.PACKAGES,
-            *vpn_spoke.PACKAGES,
-            *vpn_hub.PACKAGES,
-            *camera.PACKAGES,
-        ]
-    )
-)
+# Hosts have no internet: what the roles install (the registry says) is in the image already.
+ROLE_PACKAGES = image_packages()
 IMAGE_PACKAGES = tuple(dict.fromkeys(HOST_PACKAGES + ROLE_PACKAGES))
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tcd.exports.hosts import fleet_records
+from tcd.exports.hosts import Kind, fleet_records
 from tcd.lab.addressing import lab_inventory
-from tcd.lab.cameras import create_lans, plan_cameras, start_camera
 from tcd.lab.cgroups import lab_cgroup_roots, remove_trees
+from tcd.lab.emulated_cameras import create_lans, plan_cameras, start_camera
 from tcd.lab.image import ensure_image, image_key
 from tcd.lab.keys import KeyPair, new_ed25519, write_key
 from tcd.lab.machines import Machine, build_common_layer, launch, prepare_root
@@ -32,7 +32,6 @@ from tcd.lab.settings import CONTROL_DIR, LabSettings
 from tcd.lab.state import LabHost, LabState
 from tcd.lab.system import run
 from tcd.loading import Inventory
-from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.planning import plan_addresses
 from tcd.render import render, write_atomically
@@ -137,7 +136,7 @@ def _plan_lab(
     lab, mapping = lab_inventory(inventory, login.public_openssh)
     lab_sites = [lab.sites[site.code] for site in sites]
     plan = plan_addresses(lab, lab_sites)
-    records = [r for r in fleet_records(plan, lab_sites) if r.kind != "camera"]
+    records = [r for r in fleet_records(plan, lab_sites) if r.kind is not Kind.CAMERA]
     user = lab.province.admins[0].username
     state = LabState(
         name=settings.name,
@@ -153,13 +152,11 @@ def _plan_lab(
         hosts=[
             LabHost(
                 name=r.name,
-                kind=r.kind,
-                site=r.variables.get("tcd_site_code"),
+                kind=r.kind.value,
+                site=r.site,
                 address=r.address,
                 netns=settings.host_netns(r.name),
-                office_network=str(plan.hubs[Office(office)].office_networks[0])
-                if (office := r.variables.get("tcd_office"))
-                else None,
+                office_network=str(plan.hubs[r.office].office_networks[0]) if r.office else None,
             )
             for r in records
         ],

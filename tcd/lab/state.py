@@ -22,7 +22,7 @@ class LabHost(BaseModel):
 
 
 class LabCamera(BaseModel):
-    """A lab ONVIF camera (tcd.lab.camera) on its site's room LAN, behind the gateway."""
+    """A lab ONVIF camera (tcd.lab.onvif_emulator) on its site's room LAN, behind the gateway."""
 
     model_config = ConfigDict(extra="forbid")
     name: str

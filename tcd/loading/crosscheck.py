@@ -1,8 +1,10 @@
-"""Rules that need more than one file: names, codes and wave membership across the inventory."""
+"""Rules that need more than one file: names, codes and wave membership across the inventory,
+and the baseline's controls against the role registry."""
 
 import re
 from collections import Counter
 
+from roles.registry import BY_NAME as ROLES
 from tcd.loading.problems import Problem
 from tcd.loading.register import AdminUnit
 from tcd.loading.yamlfile import SourceFile
@@ -204,3 +206,15 @@ def check_waivers(
         if waiver.host is not None and waiver.host not in hosts:
             problems.append(source.problem((*where, "host"), f"no host {waiver.host}"))
     return problems
+
+
+def check_controls(baseline: Baseline, source: SourceFile) -> list[Problem]:
+    """Each control names a registered role (whose hosts it is checked on)."""
+    return [
+        source.problem(
+            ("controls", index, "role"),
+            f"no role {control.role!r} (roles/registry.py has {', '.join(ROLES)})",
+        )
+        for index, control in enumerate(baseline.controls)
+        if control.role not in ROLES
+    ]

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tcd.batch import cycle_collector_paused
-from tcd.loading.crosscheck import SITE_FILE, check_waivers, crosscheck
+from tcd.loading.crosscheck import SITE_FILE, check_controls, check_waivers, crosscheck
 from tcd.loading.problems import InventoryError, Problem
 from tcd.loading.register import REGISTER_FILE, AdminUnit, read_register
 from tcd.loading.validate import validate
@@ -122,6 +122,8 @@ def _load(root: Path) -> Inventory:
 
     file_codes = {int(m["code"]) for p in site_files if (m := SITE_FILE.match(p.name))}
     problems.extend(crosscheck(sites_by_file, register, waves, sources.get(WAVES_FILE), file_codes))
+    if baseline is not None:
+        problems.extend(check_controls(baseline, sources[BASELINE_FILE]))
     if waivers is not None and baseline is not None and WAIVERS_FILE in sources:
         problems.extend(check_waivers(waivers, sources[WAIVERS_FILE], baseline, sites))
     if problems or province is None or baseline is None or waves is None or waivers is None:

@@ -30,6 +30,8 @@ Text = Annotated[str, Field(min_length=1)]
 RequirementId = Annotated[str, Field(pattern=r"^RDY-[A-Z]+-[0-9]{3}$")]
 ControlId = Annotated[str, Field(pattern=r"^TCD-[A-Z]+-[0-9]{3}$")]
 PriceId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+# a registered role (roles/registry.py; the inventory loader checks it is one)
+RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
 
 
 class Area(StrEnum):
@@ -54,16 +56,6 @@ class Severity(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
-
-
-class ControlRole(StrEnum):
-    """The roles/ folder a control belongs to; tests/baseline/ has one module per role."""
-
-    BASE = "base"
-    RECEPTION_PC = "reception_pc"
-    VPN_SPOKE = "vpn_spoke"
-    VPN_HUB = "vpn_hub"
-    CAMERA = "camera"
 
 
 # Each check kind accepts only fields of the type it can compare; which area a field belongs to
@@ -191,7 +183,7 @@ class Control(InputModel):
     id: ControlId
     title: Text = Field(description="English, as printed by `tcd verify`")
     title_vi: Text
-    role: ControlRole
+    role: RoleName = Field(description="the role that promises it: its hosts are checked")
     severity: Severity
     source: Text
 
@@ -217,7 +209,7 @@ class CameraStream(InputModel):
 
 
 class CameraPolicy(InputModel):
-    """What roles/camera sets on every IP camera and the TCD-CAM controls check."""
+    """What roles/ip_camera sets on every IP camera and the TCD-CAM controls check."""
 
     main_stream: CameraStream
     timezone: Text = Field(description="POSIX TZ string, as ONVIF takes it (ICT-7 for Vietnam)")

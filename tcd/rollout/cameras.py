@@ -1,4 +1,4 @@
-"""The rollout's last step: the IP cameras of the selected sites (roles/camera over ONVIF), each
+"""The rollout's last step: the IP cameras of the selected sites (roles/ip_camera), each
 reached through an SSH port forward on its site's gateway, after the gateway's own deploy
 opened that forward (sshd PermitOpen) and the tunnels are up.
 
@@ -9,16 +9,17 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from roles.camera import defaults
-from roles.camera.ip_camera import IpCamera, configure_ip_camera
-from tcd.camera.forward import ForwardError, forwarded
-from tcd.camera.onvif_device import CameraError
-from tcd.camera.secrets import CameraSecret, CameraVault
+from roles.ip_camera import defaults
+from roles.ip_camera.deploy import IpCamera, configure_ip_camera
+from roles.ip_camera.role import IP_CAMERA, IpCameraData
 from tcd.model.site import Site
-from tcd.model.survey import CameraKind
+from tcd.onvif.client import CameraError
+from tcd.onvif.forward import ForwardError, forwarded
+from tcd.onvif.secrets import CameraSecret, CameraVault
 from tcd.planning import Plan
 from tcd.planning.addresses import CameraPlan, HostPlan
-from tcd.rollout.target import Target
+from tcd.planning.hostdata import HostData
+from tcd.target import Target
 
 
 @dataclass(frozen=True)
@@ -26,16 +27,18 @@ class SiteCamera:
     site: int
     camera: CameraPlan
     gateway: HostPlan
+    data: IpCameraData
 
 
-def ip_cameras(plan: Plan, sites: list[Site]) -> list[SiteCamera]:
-    """The IP cameras of `sites` that have a gateway to reach them through."""
+def ip_cameras(plan: Plan, data: dict[str, HostData], sites: list[Site]) -> list[SiteCamera]:
+    """The cameras of `sites` that get the IP camera role (each has a gateway to reach it)."""
     found = []
     for site in sites:
         site_plan = plan.sites[site.code]
         for camera in site_plan.cameras:
-            if camera.kind == CameraKind.IP and site_plan.gateway is not None:
-                found.append(SiteCamera(site.code, camera, site_plan.gateway))
+            entry = data.get(camera.name)
+            if entry is not None and entry.has(IP_CAMERA) and site_plan.gateway is not None:
+                found.append(SiteCamera(site.code, camera, site_plan.gateway, entry.of(IP_CAMERA)))
     return found
 
 
@@ -52,8 +55,6 @@ def configure_cameras(
     run only tells that it would."""
     names = [c.camera.name for c in cameras]
     entries = vault.load() if dry else vault.ensure(names)
-    inventory = target.inventory
-    ntp = [str(address) for address in inventory.province.services.ntp_servers]
     results: dict[str, tuple[list[str], list[str]]] = {}
     for item in cameras:
         secret = entries.get(item.camera.name) or CameraSecret.generate()  # dry: never saved
@@ -65,8 +66,8 @@ def configure_cameras(
                 camera = IpCamera(
                     name=item.camera.name,
                     port=fw[defaults.ONVIF_PORT],
-                    ntp_servers=ntp,
-                    policy=inventory.baseline.camera,
+                    ntp_servers=list(item.data.ntp_servers),
+                    policy=item.data.policy,
                     admin_password=secret.admin_password.get_secret_value(),
                     operator_password=secret.operator_password.get_secret_value(),
                 )

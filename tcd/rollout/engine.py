@@ -1,9 +1,10 @@
 """The rollout, in steps (three pyinfra runs, then checks and the cameras):
 
-1. hubs: make sure each hub has its WireGuard key, read its public key (sites need it);
-2. sites: base, reception PC, VPN spoke on every host of the selected sites; read the spokes'
+1. hubs: their roles, the hub role only preparing (its WireGuard key); read each hub's public
+   key (sites need it);
+2. sites: every role the registry gives each host of the selected sites; read the spokes'
    public keys back (the private keys never leave the hosts);
-3. hubs: base and the hub role, with one peer per deployed site;
+3. hubs: the hub role, with one peer per deployed site;
 4. the tunnels carry packets (not in a dry run);
 5. the IP cameras over ONVIF, through SSH port forwards on their gateways (tcd.rollout.cameras).
 
@@ -33,13 +34,15 @@ from pyinfra.context import ctx_state
 
 from roles import site as deploys
 from roles.common.wireguard import PeersAnswering, WireGuardPeers, WireGuardPublicKey, key_path
-from tcd.exports.hosts import HostRecord
+from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
+from roles.vpn_spoke.defaults import INTERFACES as SPOKE_INTERFACES
+from tcd.exports.hosts import HostRecord, Kind
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
-from tcd.planning.hostdata import HUB_INTERFACE, SPOKE_INTERFACE
+from tcd.planning.hostdata import HostData
 from tcd.rollout.cameras import configure_cameras, ip_cameras
-from tcd.rollout.target import Target
+from tcd.target import Target
 
 Status = Literal["changed", "unchanged", "failed", "would change"]
 
@@ -127,10 +130,10 @@ def rollout(
 ) -> RolloutResult:
     reporter = reporter or Reporter()
     plan, records = target.managed_hosts(sites)
-    site_records = [r for r in records if r.kind == "host"]
-    hub_records = [r for r in records if r.kind == "hub"]
+    site_records = [r for r in records if r.kind is Kind.HOST]
+    hub_records = [r for r in records if r.kind is Kind.HUB]
     keys = target.load_keys()
-    cameras = ip_cameras(plan, sites)
+    cameras = ip_cameras(plan, target.host_data(plan, keys), sites)
     # the vault opens before anything changes: a missing password stops the rollout here
     vault = target.camera_vault() if cameras else None
 
@@ -147,7 +150,7 @@ def rollout(
 
     # 1. hubs: base (they serve the fleet's NTP) and keys
     phase = new_phase(hub_records, "hubs: base")
-    hub_results = phase.run(deploys.hub_base)
+    hub_results = phase.run(deploys.before_sites)
     for office, key in phase.read(WireGuardPublicKey, path=key_path(HUB_INTERFACE)).items():
         keys.hubs[office_of(plan, office)] = key
     # sites deployed by earlier rollouts keep their peers: the hubs know their keys
@@ -158,11 +161,11 @@ def rollout(
 
     # 2. sites
     phase = new_phase(site_records, "sites")
-    results = phase.run(deploys.site)
+    results = phase.run(deploys.everything)
     gateways = [
         p.gateway.name for code in (s.code for s in sites) if (p := plan.sites[code]).gateway
     ]
-    for office, interface in SPOKE_INTERFACE.items():
+    for office, interface in SPOKE_INTERFACES.items():
         read = phase.read(WireGuardPublicKey, path=key_path(interface), only=gateways)
         for name, key in read.items():
             keys.spokes.setdefault(name, {})[office] = key
@@ -172,7 +175,7 @@ def rollout(
 
     # 3. hubs with their peers
     phase = new_phase(hub_records, "hubs")
-    for name, result in phase.run(deploys.hub_peers).items():
+    for name, result in phase.run(deploys.after_sites).items():
         hub_results[name].changes += result.changes
         hub_results[name].errors += result.errors
     phase.close()
@@ -189,12 +192,13 @@ def rollout(
                 if address not in answered.get(record.name, []) and not results[record.name].failed:
                     results[record.name].errors.append(
                         f"no answer from the {hub.office.value} office's hub ({address}) through "
-                        f"{SPOKE_INTERFACE[hub.office]}"
+                        f"{SPOKE_INTERFACES[hub.office]}"
                     )
 
     by_site: dict[int, list[HostResult]] = defaultdict(list)
     for record in site_records:
-        by_site[record.variables["tcd_site_code"]].append(results[record.name])
+        assert record.site is not None
+        by_site[record.site].append(results[record.name])
 
     # 5. the IP cameras, through their gateways (a gateway that failed cannot forward to them)
     failed = {name for name, result in results.items() if result.failed}
@@ -269,7 +273,7 @@ class _Phase:
         *,
         target: Target,
         records: list[HostRecord],
-        data: dict[str, dict[str, Any]],
+        data: dict[str, HostData],
         parallel: int,
         dry: bool,
         reporter: Reporter,
@@ -280,13 +284,9 @@ class _Phase:
         self.reporter = reporter
         self.title = title
         self.results = {r.name: HostResult(r.name) for r in records}
-        override = {}
-        for record in records:
-            override[record.name] = {**data[record.name], **target.connection}
-            if target.connection:
-                override[record.name]["ssh_hostname"] = record.name
+        on_top = {r.name: target.pyinfra_data(r, data[r.name]) for r in records}
         self.state = State(
-            inventory=pyinfra_inventory(records, override=override),
+            inventory=pyinfra_inventory(records, on_top),
             config=Config(SUDO=True, PARALLEL=parallel, FAIL_PERCENT=None),
         )
         self.state.add_callback_handler(_Progress(reporter, self._error))

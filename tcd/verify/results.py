@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel
 
 from tcd.model.waivers import Waiver
-from tcd.verify.plan import Subject
+from tcd.verify.plan import HostControls
 
 Result = Literal["passed", "failed", "unreachable", "waived"]
 RESULTS: tuple[str, ...] = get_args(Result)
@@ -128,7 +128,7 @@ def selection_key(target: str, hosts: Iterable[str]) -> str:
 
 
 def judge(
-    subjects: list[Subject],
+    subjects: list[HostControls],
     lines: list[dict[str, Any]],
     waivers: list[Waiver],
     today: dt.date,

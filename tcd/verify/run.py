@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tcd.model.site import Site
-from tcd.rollout.target import Target
+from tcd.target import Target
 from tcd.verify.plan import verify_plan
 from tcd.verify.report import write_reports
 from tcd.verify.results import VerifyRun, drift, judge, previous_run, selection_key

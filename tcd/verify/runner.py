@@ -1,7 +1,7 @@
 """Run the compliance suite (pytest + testinfra) as a child process; its plugin appends one
 JSON line per (host, control) as each check finishes.
 
-Hosts are read in parallel by threads inside the suite (tests/baseline/conftest.py): one SSH
+Hosts are read in parallel by threads inside the suite (tcd/compliance/conftest.py): one SSH
 round trip per host for its state, then every check judges it. Measured on the pilot, that is
 faster than spreading the checks over pytest-xdist workers (docs/benchmarks.md)."""
 
@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tcd.compliance.plan import SuitePlan
 from tcd.verify.plan import SUITE_DIR, VerifyError
 
 
 def run_suite(
-    suite: dict[str, Any],
+    suite: SuitePlan,
     workdir: Path,
     parallel: int,
     on_progress: Callable[[], None],
@@ -25,7 +26,7 @@ def run_suite(
     """Every result line the suite wrote. pytest's own output goes to workdir/pytest.log.
     `on_progress` is called once per host read and once per check."""
     plan_file, results_file = workdir / "suite-plan.json", workdir / "results.jsonl"
-    plan_file.write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    plan_file.write_text(suite.model_dump_json(), encoding="utf-8")
     results_file.write_text("")
     argv = [
         sys.executable,

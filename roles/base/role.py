@@ -1,0 +1,179 @@
+"""roles/base: every SSH-managed host (sites' hosts and both hubs)."""
+
+from pydantic import BaseModel, ConfigDict
+
+from roles.base import defaults
+from roles.declaration import Reads, Role, RoleData, Subject
+from roles.ip_camera.defaults import ONVIF_PORT, RTSP_PORT
+from roles.vpn_spoke.defaults import INTERFACES as SPOKE_INTERFACES
+from tcd.model.province import OVERLAY_POOL, PoolName
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Admin(_Part):
+    username: str
+    title: str
+    keys: tuple[str, ...]
+
+
+class InputRule(_Part):
+    proto: str
+    port: int
+    sources: tuple[str, ...]  # empty: from anywhere
+    comment: str
+
+
+class ForwardRule(_Part):
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+
+
+class Masquerade(_Part):
+    sources: tuple[str, ...]
+    interfaces: tuple[str, ...]
+
+
+class Route(_Part):
+    to: str
+    via: str
+
+
+class Forward(_Part):
+    """A camera service the controller reaches through the gateway's sshd (PermitOpen)."""
+
+    address: str
+    port: int
+
+
+class BaseData(RoleData):
+    hostname: str
+    timezone: str
+    ntp_servers: tuple[str, ...]  # empty on the hub that serves the fleet's time
+    ntp_serve_to: tuple[str, ...]
+    dns_servers: tuple[str, ...]
+    admin_group: str
+    admins: tuple[Admin, ...]
+    firewall_input: tuple[InputRule, ...]
+    firewall_forward: tuple[ForwardRule, ...]
+    masquerade: Masquerade | None
+    forwarding: bool
+    routes: tuple[Route, ...]
+    ssh_forward_to: tuple[Forward, ...]
+
+    @classmethod
+    def build(cls, subject: Subject) -> "BaseData":
+        province = subject.inventory.province
+        services = province.services
+        nets = _networks(subject)
+        ntp = tuple(str(a) for a in services.ntp_servers)
+        hub = subject.hub
+        serves_ntp = hub is not None and any(
+            str(h.underlay_address) in ntp for h in province.hubs if h.office is hub.office
+        )
+        # the fleet's hosts, and the other hub (whose address is outside the fleet's pools)
+        ntp_clients = nets["management"] + nets["overlays"] + nets["site_lans"] + nets["hubs"]
+        # SSH: the control node, the hubs, and admins on the management segment or the tunnels
+        ssh_sources = nets["control"] + nets["hubs"] + nets["management"] + nets["overlays"]
+        rules = [InputRule(proto="tcp", port=22, sources=ssh_sources, comment="ssh (TCD-FW-002)")]
+        forward: tuple[ForwardRule, ...] = ()
+        masquerade, forwarding, routes, forward_to = None, hub is not None, (), ()
+        if hub is not None:
+            listen = province.hub(hub.office)
+            assert listen is not None
+            rules.append(
+                InputRule(
+                    proto="udp", port=listen.listen_port, sources=(), comment="wireguard from sites"
+                )
+            )
+            # reception traffic only: sites (their tunnel address and room LAN) to and from the
+            # offices; nothing between two sites (TCD-HUB-002)
+            forward = (
+                ForwardRule(
+                    sources=nets["overlays"] + nets["site_lans"], destinations=nets["offices"]
+                ),
+            )
+        if serves_ntp:
+            rules.append(
+                InputRule(proto="udp", port=123, sources=ntp_clients, comment="ntp for the fleet")
+            )
+        if subject.host is not None and subject.site_plan is not None:
+            site_plan, plan = subject.site_plan, subject.plan
+            behind = tuple(
+                f"{h.management_address}/32" for h in site_plan.hosts if not h.is_gateway
+            )
+            offices = tuple(f"{h.overlay_address}/32" for h in plan.hubs.values())
+            offices += tuple(str(n) for h in plan.hubs.values() for n in h.office_networks)
+            gateway = site_plan.gateway
+            if subject.host.is_gateway:
+                if behind:
+                    # the site's other hosts reach the offices through this gateway's tunnels,
+                    # masqueraded as its tunnel address (so hubs need no route back to them)
+                    forward = (ForwardRule(sources=behind, destinations=offices),)
+                    masquerade = Masquerade(
+                        sources=behind, interfaces=tuple(SPOKE_INTERFACES.values())
+                    )
+                    forwarding = True
+                forward_to = tuple(
+                    Forward(address=str(camera.address), port=port)
+                    for camera in site_plan.cameras
+                    if camera.address is not None
+                    for port in (ONVIF_PORT, RTSP_PORT)
+                )
+            elif gateway is not None:
+                routes = tuple(
+                    Route(to=net, via=str(gateway.management_address)) for net in offices
+                )
+        return cls(
+            hostname=subject.name,
+            timezone=province.province.timezone,
+            ntp_servers=() if serves_ntp else ntp,
+            ntp_serve_to=ntp_clients if serves_ntp else (),
+            dns_servers=tuple(str(a) for a in services.dns_servers),
+            admin_group=province.admin_group,
+            admins=tuple(
+                Admin(username=a.username, title=a.title, keys=tuple(a.ssh_keys))
+                for a in province.admins
+            ),
+            firewall_input=tuple(rules),
+            firewall_forward=forward,
+            masquerade=masquerade,
+            forwarding=forwarding,
+            routes=routes,
+            ssh_forward_to=forward_to,
+        )
+
+
+def _networks(subject: Subject) -> dict[str, tuple[str, ...]]:
+    province = subject.inventory.province
+    pools = province.address_plan.pools
+    hubs = province.hubs
+    return {
+        "management": (str(pools[PoolName.MANAGEMENT].cidr),),
+        "control": tuple(f"{a}/32" for a in province.services.control_nodes),
+        "hubs": tuple(f"{h.underlay_address}/32" for h in hubs)
+        + tuple(f"{h.overlay_address}/32" for h in hubs),
+        "overlays": tuple(str(pools[name].cidr) for name in OVERLAY_POOL.values()),
+        "site_lans": (str(pools[PoolName.SITE_LAN].cidr),),
+        "offices": tuple(str(n) for h in hubs for n in h.office_networks),
+    }
+
+
+BASE = Role(
+    name="base",
+    summary="identity, time, admins, sshd, firewall, updates, logs",
+    applies_to=lambda s: s.host is not None or s.hub is not None,
+    data=BaseData,
+    packages=tuple(defaults.PACKAGES),
+    reads=Reads(
+        sections=(
+            *("sshd", "nft", "listeners", "passwd", "group", "sudoers_d", "sudo"),
+            *("authorized_keys", "packages", "apt", "journald", "journal_dir"),
+            *("chrony_sources", "chrony_tracking", "timezone", "wg_listen"),
+        ),
+        units=("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
+        packages=("unattended-upgrades",),
+    ),
+)

@@ -1,0 +1,2 @@
+"""roles/kiosk: role.py declares it, deploy.py is its pyinfra deploy, defaults.py its
+defaults."""

@@ -1,0 +1,286 @@
+"""roles/base on every managed host: sshd, firewall, listeners, accounts, time, updates, logs.
+
+Each check reads the host's snapshot (collect.sh, one SSH round trip per host); TCD-SSH-001
+also asks the running sshd from outside what it offers."""
+
+import subprocess
+
+import netaddr
+import pytest
+
+from roles.base import defaults
+from roles.base.role import BASE
+from tcd.compliance import nft
+from tcd.compliance.host import CheckedHost
+
+ROLE = BASE  # the role whose hosts this module checks
+control = pytest.mark.control
+
+
+def auth_methods(target: CheckedHost) -> str:
+    """What the running sshd offers a newcomer, asked over a fresh connection from the
+    controller (never the shared one): "publickey" when keys are the only way in."""
+
+    def ask() -> str:
+        argv = ["ssh", *(["-F", target.ssh_config] if target.ssh_config else [])]
+        for option in (
+            "ControlMaster=no",
+            "ControlPath=none",
+            "BatchMode=yes",
+            "PreferredAuthentications=none",
+            # only asks which methods are offered: a classic key exchange (a tenth of the
+            # CPU of the post-quantum hybrid, on both ends) is enough, and allowed
+            "KexAlgorithms=curve25519-sha256",
+            "ConnectTimeout=10",
+        ):
+            argv += ["-o", option]
+        argv += [target.ssh_host, "true"]
+        answer = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        assert "Permission denied (" in answer.stderr, (
+            f"unexpected answer from sshd: {answer.stderr.strip()[:300]}"
+        )
+        return answer.stderr.rsplit("Permission denied (", 1)[1].split(")", 1)[0]
+
+    return target.fact("auth_methods", ask)
+
+
+PREFETCH = [auth_methods]  # live reads beyond the snapshot, done before the first check
+
+
+def sshd(target: CheckedHost) -> dict[str, str]:
+    """The configuration sshd runs with (`sshd -T`: defaults, file and drop-ins resolved)."""
+    return dict(line.partition(" ")[::2] for line in target.lines("sshd"))
+
+
+def unit(target: CheckedHost, name: str) -> dict[str, str]:
+    return target.units().get(name, {})
+
+
+@control("TCD-SSH-001")
+def test_ssh_keys_only(target: CheckedHost) -> None:
+    config = sshd(target)
+    for option in ("passwordauthentication", "kbdinteractiveauthentication"):
+        assert config.get(option) == "no", f"sshd {option} is {config.get(option)}, expected no"
+    assert config.get("pubkeyauthentication") == "yes", "sshd does not accept public keys"
+    # what the running daemon offers a newcomer (the file may have changed since its last reload)
+    offered = auth_methods(target)
+    assert offered == "publickey", f"the running sshd offers {offered}, expected publickey only"
+
+
+@control("TCD-SSH-002")
+def test_ssh_no_root_login(target: CheckedHost) -> None:
+    value = sshd(target).get("permitrootlogin")
+    assert value == "no", f"sshd PermitRootLogin is {value}, expected no"
+
+
+@control("TCD-SSH-003")
+def test_ssh_admin_group_only(target: CheckedHost) -> None:
+    config = sshd(target)
+    group = target.of(ROLE).admin_group
+    assert config.get("allowgroups") == group, (
+        f"sshd AllowGroups is {config.get('allowgroups')!r}, expected {group!r}"
+    )
+    assert "allowusers" not in config, f"sshd AllowUsers is set: {config['allowusers']}"
+
+
+@control("TCD-SSH-004")
+def test_ssh_algorithms(target: CheckedHost) -> None:
+    config = sshd(target)
+    policy = {
+        "ciphers": defaults.SSH_CIPHERS,
+        "macs": defaults.SSH_MACS,
+        "kexalgorithms": defaults.SSH_KEX,
+    }
+    for option, allowed in policy.items():
+        assert option in config, f"sshd -T shows no {option}"
+        extra = set(config[option].split(",")) - set(allowed)
+        assert not extra, f"sshd {option} allows {', '.join(sorted(extra))}"
+
+
+@control("TCD-FW-001")
+def test_firewall_default_drop(target: CheckedHost) -> None:
+    state = unit(target, "nftables.service").get("UnitFileState")
+    assert state == "enabled", f"nftables.service is {state}, expected enabled"
+    rules = nft.ruleset(target)
+    chains = nft.input_chains(rules)
+    assert chains, "no input chain: the ruleset is empty or not loaded"
+    for chain in chains:
+        where = f"input chain {chain['table']}/{chain['name']}"
+        assert chain.get("policy") == "drop", f"{where} has policy {chain.get('policy')}"
+        for rule in nft.rules_of(rules, chain):
+            assert not (nft.accepts(rule) and nft.unconditional(rule)), (
+                f"{where} accepts everything (rule {rule['handle']})"
+            )
+
+
+@control("TCD-FW-002")
+def test_firewall_ssh_sources(target: CheckedHost) -> None:
+    declared = next(r for r in target.of(ROLE).firewall_input if r.port == 22)
+    allowed = netaddr.IPSet(declared.sources)
+    rules = nft.ruleset(target)
+    ssh_rules = 0
+    for chain in nft.input_chains(rules):
+        for rule in nft.rules_of(rules, chain):
+            ports = nft.ports(rule)
+            if not nft.accepts(rule) or nft.housekeeping(rule) or (ports and 22 not in ports):
+                continue
+            sources = nft.sources(rule)
+            assert sources is not None, f"SSH is accepted from anywhere (rule {rule['handle']})"
+            outside = sources - allowed
+            assert not outside, (
+                f"SSH is accepted from {', '.join(map(str, outside.iter_cidrs()))} "
+                f"(rule {rule['handle']})"
+            )
+            ssh_rules += ports is not None
+    assert ssh_rules, "no rule accepts SSH from the management and hub networks"
+
+
+def listeners(target: CheckedHost) -> list[tuple[str, str, int, str]]:
+    """(proto, address, port, process) of every listening socket."""
+    found = []
+    for line in target.lines("listeners"):
+        fields = line.split()
+        address, _, port = fields[4].rpartition(":")
+        process = fields[6].split('"')[1] if len(fields) > 6 and '"' in fields[6] else ""
+        found.append((fields[0], address.strip("[]").split("%")[0], int(port), process))
+    return found
+
+
+@control("TCD-FW-003")
+def test_only_declared_listeners(target: CheckedHost) -> None:
+    declared = set(defaults.LISTENERS["ssh"])
+    if target.of(ROLE).ntp_serve_to:
+        declared |= set(defaults.LISTENERS["ntp"])
+    # WireGuard's own UDP ports (kernel sockets have no process, wireguard-go's do)
+    tunnel_ports = {int(line.split()[-1]) for line in target.lines("wg_listen") if "\t" in line}
+    unexpected = []
+    for proto, address, port, process in listeners(target):
+        if address not in ("*", "0.0.0.0", "::") and netaddr.IPAddress(address).is_loopback():
+            continue  # not reachable from the network
+        if (proto, port, process) in declared or (proto == "udp" and port in tunnel_ports):
+            continue
+        unexpected.append(f"{process or '?'} on {proto}/{port}")
+    assert not unexpected, f"undeclared listeners: {', '.join(sorted(set(unexpected)))}"
+
+
+def accounts(target: CheckedHost) -> list[list[str]]:
+    return [line.split(":") for line in target.lines("passwd")]
+
+
+def group_members(target: CheckedHost, name: str) -> set[str] | None:
+    for line in target.lines("group"):
+        fields = line.split(":")
+        if fields[0] == name:
+            return {m for m in fields[3].split(",") if m}
+    return None
+
+
+@control("TCD-ACC-001")
+def test_only_root_has_uid_0(target: CheckedHost) -> None:
+    uid0 = [entry[0] for entry in accounts(target) if entry[2] == "0"]
+    assert uid0 == ["root"], f"uid 0 accounts: {', '.join(uid0)} (only root may have uid 0)"
+
+
+@control("TCD-ACC-002")
+def test_admins_as_declared(target: CheckedHost) -> None:
+    base = target.of(ROLE)
+    declared = {a.username: a for a in base.admins}
+    members = group_members(target, base.admin_group)
+    assert members is not None, f"group {base.admin_group} does not exist"
+    assert members == set(declared), (
+        f"group {base.admin_group} has {sorted(members)}, the inventory declares {sorted(declared)}"
+    )
+    present: dict[str, set[str]] = {}
+    for line in target.lines("authorized_keys"):
+        path, _, key = line.partition("\t")
+        present.setdefault(path.split("/")[2], set()).add(" ".join(key.split()[:2]))
+    for name, admin in declared.items():
+        wanted = {" ".join(key.split()[:2]) for key in admin.keys}
+        assert present.get(name, set()) == wanted, (
+            f"{name}'s authorized_keys differ from the inventory's keys"
+        )
+
+
+@control("TCD-ACC-003")
+def test_sudo_for_admin_group_only(target: CheckedHost) -> None:
+    for group in ("sudo", "admin", "wheel"):
+        members = group_members(target, group)
+        assert not members, f"group {group} (sudo by Debian's default rules) has {members}"
+    extra = set(target.lines("sudoers_d")) - {"README", "tcd-admins"}
+    assert not extra, f"unexpected sudo rules in /etc/sudoers.d: {', '.join(sorted(extra))}"
+    admins = {a.username for a in target.of(ROLE).admins}
+    for line in target.lines("sudo"):
+        user, _, answer = line.partition("\t")
+        if user not in admins:
+            assert "is not allowed to run sudo" in answer, f"{user} may run sudo: {answer}"
+
+
+@control("TCD-TIME-001")
+def test_time_synchronised(target: CheckedHost) -> None:
+    base = target.of(ROLE)
+    state = unit(target, "chrony.service").get("ActiveState")
+    assert state == "active", f"chronyd is not running ({state})"
+    if base.ntp_serve_to:
+        # the province's time source: it serves the fleet (from its own clock in the lab)
+        tracking = target.section("chrony_tracking")
+        assert "Leap status     : Normal" in tracking, f"chrony is not in sync: {tracking}"
+        return
+    sources = [line.split(",") for line in target.lines("chrony_sources")]
+    selected = [s[2] for s in sources if len(s) > 2 and s[1] == "*"]
+    assert selected, f"chrony has no selected source ({target.section('chrony_sources')})"
+    assert selected[0] in base.ntp_servers, (
+        f"chrony follows {selected[0]}, not the province NTP {', '.join(base.ntp_servers)}"
+    )
+
+
+@control("TCD-TIME-002")
+def test_timezone(target: CheckedHost) -> None:
+    zone = target.section("timezone").strip()
+    expected = target.of(ROLE).timezone
+    assert zone == expected, f"timezone is {zone}, expected {expected}"
+
+
+@control("TCD-UPD-001")
+def test_unattended_upgrades(target: CheckedHost) -> None:
+    package = target.section("packages")
+    assert "unattended-upgrades\tii" in package, f"unattended-upgrades not installed: {package}"
+    apt = target.section("apt")
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in apt, "Unattended-Upgrade is not 1"
+    timer = unit(target, "apt-daily-upgrade.timer").get("UnitFileState")
+    assert timer == "enabled", f"apt-daily-upgrade.timer is {timer}"
+
+
+def journald(target: CheckedHost) -> dict[str, str]:
+    """journald's effective settings: the last assignment wins across the file and drop-ins."""
+    lines = [line.strip() for line in target.lines("journald")]
+    return dict(line.split("=", 1) for line in lines if "=" in line and line[0] not in "#;")
+
+
+@control("TCD-LOG-001")
+def test_journal_persistent(target: CheckedHost) -> None:
+    storage = journald(target).get("Storage", "auto")
+    assert storage == "persistent", f"journald Storage={storage}, expected persistent"
+    assert target.section("journal_dir").strip() == "/var/log/journal", "no /var/log/journal"
+
+
+# systemd time spans as journald.conf writes them (systemd.time(7)), in days
+SPAN_DAYS = {"year": 365.25, "y": 365.25, "month": 30.44, "M": 30.44, "week": 7, "w": 7}
+SPAN_DAYS |= {"day": 1, "d": 1, "days": 1, "months": 30.44, "years": 365.25, "weeks": 7}
+
+
+def days(span: str) -> float:
+    number = span.rstrip("abcdefghijklmnopqrstuvwxyzM")
+    unit_ = span[len(number) :].strip()
+    if unit_ not in SPAN_DAYS:
+        raise AssertionError(f"cannot read the time span {span!r} (use d, week, month, year)")
+    return float(number) * SPAN_DAYS[unit_]
+
+
+@control("TCD-LOG-002")
+def test_journal_retention(target: CheckedHost) -> None:
+    retention = journald(target).get("MaxRetentionSec", "")
+    assert retention not in ("", "0"), "journald MaxRetentionSec is not set"
+    kept = days(retention)
+    assert kept >= defaults.JOURNAL_MIN_DAYS, (
+        f"journald keeps {kept:.0f} days, at least {defaults.JOURNAL_MIN_DAYS} required"
+    )

@@ -1,0 +1,111 @@
+"""Where a rollout or a verify goes: the field (management addresses, the operator's SSH setup)
+or a lab (lab addresses, the lab's ssh_config and key: `tcd.lab.target`). Everything else is the
+same code path."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tcd.exports.hosts import HostRecord, Kind, fleet_records
+from tcd.loading import Inventory
+from tcd.model.province import Office
+from tcd.model.site import Site
+from tcd.onvif.forward import Gateway
+from tcd.onvif.secrets import FIELD_VAULT, CameraVault, vault_password
+from tcd.paths import REPO_ROOT
+from tcd.planning import Plan, plan_addresses
+from tcd.planning.addresses import HostPlan
+from tcd.planning.hostdata import HostData, host_data
+from tcd.planning.keys import PublicKeys
+from tcd.render import write_atomically
+
+
+class TargetError(RuntimeError):
+    """The selection cannot be worked on there (e.g. hosts the lab does not have)."""
+
+
+@dataclass
+class Target:
+    name: str
+    inventory: Inventory  # as this target sees it (a lab's addresses are its own)
+    keys_file: Path
+    apt_update: bool
+    connection: dict[str, Any] = field(default_factory=dict)  # pyinfra data for every host
+    hosts: set[str] | None = None  # the hosts that exist there (a lab has only some)
+    ssh_config: Path | None = None  # None: the operator's own SSH setup (~/.ssh/config)
+    camera_vault_file: Path | None = None  # None: the inventory's secrets/cameras.vault
+    # where a vault password is made when the environment gives none (a lab's); None: required
+    vault_password_fallback: Path | None = None
+
+    def ssh_host(self, record: HostRecord) -> str:
+        """What `ssh` is given for a host: a lab's ssh_config knows its hosts by name."""
+        return self._destination(record.name, record.address)
+
+    def _destination(self, name: str, address: object) -> str:
+        return name if self.ssh_config else str(address)
+
+    def pyinfra_data(self, record: HostRecord, data: HostData) -> dict[str, Any]:
+        """What pyinfra needs of a host here on top of its variables: its roles' data and how
+        to reach it."""
+        return {**data.pyinfra(), **self.connection, "ssh_hostname": self.ssh_host(record)}
+
+    def gateway(self, host: HostPlan) -> Gateway:
+        """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""
+        options = ("-F", str(self.ssh_config)) if self.ssh_config else ()
+        return Gateway(host.name, options, self._destination(host.name, host.management_address))
+
+    def camera_vault(self) -> CameraVault:
+        """The camera secrets here; VaultError when no vault password is given."""
+        path = self.camera_vault_file or self.inventory.root / FIELD_VAULT
+        return CameraVault(path, vault_password(self.vault_password_fallback))
+
+    def managed_hosts(self, sites: list[Site]) -> tuple[Plan, list[HostRecord]]:
+        """The plan as this target sees it, and the SSH-managed hosts of `sites` with both hubs;
+        TargetError if some do not exist here (a lab has only some)."""
+        plan = plan_addresses(self.inventory)
+        selected = [self.inventory.sites[s.code] for s in sites]
+        records = [r for r in fleet_records(plan, selected) if r.kind is not Kind.CAMERA]
+        missing = sorted(
+            r.name for r in records if self.hosts is not None and r.name not in self.hosts
+        )
+        if missing:
+            raise TargetError(
+                f"not in {self.name}: {', '.join(missing)} (bring them up with tcd lab up)"
+            )
+        return plan, records
+
+    def host_data(self, plan: Plan, keys: PublicKeys) -> dict[str, HostData]:
+        """What the roles read on every host and camera here (all sites': the hubs' peers)."""
+        inventory = self.inventory
+        return host_data(inventory, plan, inventory.sites.values(), keys, self.apt_update)
+
+    def load_keys(self) -> PublicKeys:
+        """WireGuard public keys collected by earlier rollouts (public: no secret here)."""
+        if not self.keys_file.is_file():
+            return PublicKeys()
+        raw = json.loads(self.keys_file.read_text(encoding="utf-8"))
+        return PublicKeys(
+            hubs={Office(k): v for k, v in raw.get("hubs", {}).items()},
+            spokes={
+                h: {Office(k): v for k, v in o.items()} for h, o in raw.get("spokes", {}).items()
+            },
+        )
+
+    def save_keys(self, keys: PublicKeys) -> None:
+        raw = {
+            "hubs": {office.value: key for office, key in keys.hubs.items()},
+            "spokes": {
+                h: {o.value: k for o, k in offices.items()} for h, offices in keys.spokes.items()
+            },
+        }
+        write_atomically(self.keys_file, json.dumps(raw, indent=2, sort_keys=True) + "\n")
+
+
+def field_target(inventory: Inventory) -> Target:
+    return Target(
+        name="field",
+        inventory=inventory,
+        keys_file=REPO_ROOT / "state" / "field" / "wireguard-public-keys.json",
+        apt_update=True,
+    )
