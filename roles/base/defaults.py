@@ -22,8 +22,14 @@ JOURNAL_MIN_DAYS = 90  # what TCD-LOG-002 accepts (Circular 12/2022: at least 3 
 JOURNAL_MAX_USE = "4G"
 JOURNAL_KEEP_FREE = "2G"
 
-# The sudo rule a PC is handed over with (lab and field install); replaced by the admin group's.
-HANDOVER_SUDOERS = "/etc/sudoers.d/tcd-bootstrap"
+# sudoers.d is the role's alone (its admin group's rule): the rule a PC is handed over with (lab
+# and field install) and any added by hand are removed; Debian's README stays.
+SUDOERS_DIR = "/etc/sudoers.d"
+SUDOERS_KEPT = ["/etc/sudoers.d/README"]
+
+NFTABLES_CONF = "/etc/nftables.conf"
+# a digest of the ruleset as last loaded by the role: the running one is compared with it
+NFTABLES_LOADED = "/var/lib/tcd-fleet/nftables.loaded"
 
 # What may listen on the network (TCD-FW-003), as (protocol, port, process): SSH everywhere,
 # NTP on the hub that serves the fleet's time. WireGuard's ports are the tunnels' own (vpn roles).

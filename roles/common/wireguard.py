@@ -4,7 +4,7 @@ from pyinfra import host
 from pyinfra.api import FactBase, operation
 from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import File
-from pyinfra.operations import files, systemd
+from pyinfra.operations import files, server, systemd
 
 from roles.common import packages as debian
 from roles.common.files import template
@@ -84,24 +84,52 @@ class LinkState(FactBase):
 
 @operation()
 def private_key(path: str):
-    """Generate a private key at `path` (mode 0600) if there is none; never read it back."""
-    if host.get_fact(File, path=path):
-        host.noop(f"{path} exists")
-        return
-    yield f"umask 077 && wg genkey > {path}.tmp && mv {path}.tmp {path}"
+    """Generate a private key at `path` (mode 0600) if there is none; an existing key's owner
+    and mode are set back to root 0600 (TCD-VPN-005). The key itself is never read."""
+    found = host.get_fact(File, path=path)
+    if not found:
+        yield f"umask 077 && wg genkey > {path}.tmp && mv {path}.tmp {path}"
+    elif (found["user"], found["group"], found["mode"]) != ("root", "root", 600):
+        yield f"chown root:root {path} && chmod 600 {path}"
+    else:
+        host.noop(f"{path} exists, root 0600")
 
 
-def interface(name: str, src: str, key: OperationMeta | None = None, **context: object) -> None:
+def interface(
+    name: str,
+    src: str,
+    peers: dict[str, tuple[str, ...]],
+    key: OperationMeta | None = None,
+    **context: object,
+) -> None:
     """One wg-quick interface: its config (no private key in it), up at boot, restarted when
-    the config (or its freshly made key) changed."""
+    the config (or its freshly made key) changed or its link went down, and its running peers
+    kept to `peers` (public key -> allowed IPs, as the config says)."""
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
-    systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
-    # a link set down by hand leaves the unit active but the tunnel (and its routes) gone
-    link_down = host.get_fact(LinkState, interface=name) == "down"
+    up = systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
+    # a link set down or deleted by hand leaves the unit active but the tunnel (and its routes)
+    # gone; a unit that was not running is started above instead
+    link = host.get_fact(LinkState, interface=name)
     systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
-        _if=lambda: link_down or conf.did_change() or (key is not None and key.did_change()),
+        _if=lambda: (
+            (link != "up" and not up.did_change())
+            or conf.did_change()
+            or (key is not None and key.did_change())
+        ),
     )
+    # a peer removed or changed at runtime (`wg set … peer … remove`) while the file stayed:
+    # the running interface is synced with its file, peers only, nothing else is touched
+    running = host.get_fact(WireGuardPeers, interface=name) or {}
+    if link == "up" and _sorted(running) != _sorted(peers):
+        server.shell(
+            name=f"{name}: running peers synced with its config",
+            commands=[f"bash -c 'wg syncconf {name} <(wg-quick strip {name})'"],
+        )
+
+
+def _sorted(peers: dict[str, list[str]] | dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    return {key: sorted(ips) for key, ips in peers.items()}

@@ -21,4 +21,5 @@ def prepare() -> None:
 def main() -> None:
     hub = VPN_HUB.data_of(host.data)
     prepare()
-    wireguard.interface(hub.interface, "etc/wireguard/wg-sites.conf.j2", hub=hub)
+    peers = {peer.public_key: peer.allowed_ips for peer in hub.peers}
+    wireguard.interface(hub.interface, "etc/wireguard/wg-sites.conf.j2", peers, hub=hub)

@@ -20,9 +20,11 @@ def main() -> None:
         key = wireguard.private_key(
             name=f"{interface} private key", path=wireguard.key_path(interface)
         )
+        hub_key = tunnel.hub_public_key or defaults.PLACEHOLDER_KEY
         wireguard.interface(
             interface,
             "etc/wireguard/spoke.conf.j2",
+            {hub_key: tunnel.allowed_ips},
             key=key,
             tunnel=tunnel,
             keepalive=defaults.KEEPALIVE_SECONDS,

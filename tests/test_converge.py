@@ -1,0 +1,111 @@
+"""One rollout repairs the live state, not only files: faults people and software really make
+on a rolled-out pilot host, each failing its control in `tcd verify`, all repaired by one
+`tcd rollout`, after which a second rollout changes nothing.
+
+The faults touch different hosts or controls, so they are injected together: one verify, one
+rollout, one verify for the whole table; each expected failure is asserted on its own host and
+control. Shares the session's rolled-out lab and leaves it repaired."""
+
+import json
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from roles.base import defaults as base
+from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
+from roles.vpn_spoke.defaults import INTERFACES
+from tcd.model.province import Office
+
+from .conftest import RolledOut
+from .test_verify import failing, verify
+
+pytestmark = pytest.mark.lab
+ADMIN_KEYS = "/home/{user}/.ssh/authorized_keys"
+SPOKE = INTERFACES[Office.PROVINCE]
+
+
+def remove_hub_peer_command(lab: RolledOut, site_gateway: str) -> str:
+    """`wg set … peer … remove` on the provincial hub for one site's key, as a runtime edit."""
+    key = lab.lab.ssh(site_gateway, f"sudo wg show {SPOKE} public-key").stdout.strip()
+    return f"wg set {HUB_INTERFACE} peer {key} remove"
+
+
+def foreign_key(tmp_path: Path) -> str:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "intruder", "-f", tmp_path / "k"],
+        check=True,
+    )
+    return (tmp_path / "k.pub").read_text().strip()
+
+
+def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
+    rolled_out: RolledOut, tmp_path: Path
+) -> None:
+    admin = rolled_out.lab.state.ssh_user
+    faults = {
+        # live state that differs from an unchanged file
+        ("tcd-hub-province", "TCD-HUB-001"): remove_hub_peer_command(rolled_out, "tcd-25195-pc1"),
+        ("tcd-26380-pc1", "TCD-FW-001"): "nft insert rule inet tcd input accept",
+        ("tcd-hub-central", "TCD-UPD-001"): "systemctl disable --now apt-daily-upgrade.timer",
+        # attributes of a file the role created once (the key itself is never read)
+        (
+            "tcd-25217-gw1",
+            "TCD-VPN-005",
+        ): f"chmod 644 /etc/wireguard/{INTERFACES[Office.CENTRAL]}.key",
+        # files the role never wrote that override its own
+        ("tcd-25217-pc1", "TCD-LOG-001"): "printf '[Journal]\\nStorage=volatile\\n' "
+        "> /etc/systemd/journald.conf.d/zz-local.conf",
+        ("tcd-25195-pc1", "TCD-ACC-003"): "printf '# added by hand\\n' > /etc/sudoers.d/local "
+        "&& chmod 440 /etc/sudoers.d/local",
+        ("tcd-25217-gw1", "TCD-ACC-002"): f"echo {shlex.quote(foreign_key(tmp_path))} "
+        f">> {ADMIN_KEYS.format(user=admin)}",
+    }
+    # what else those faults rightly fail: the site whose hub peer is gone cannot reach that
+    # office (its last handshake may still be recent: TCD-VPN-001 only may fail); an accept-all
+    # input rule also accepts SSH from anywhere
+    consequences = {("tcd-25195-pc1", "TCD-VPN-003"), ("tcd-26380-pc1", "TCD-FW-002")}
+    maybe = {("tcd-25195-pc1", "TCD-VPN-001")}
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    try:
+        for (host, _), command in faults.items():
+            rolled_out.lab.ssh(host, f"sudo sh -c {shlex.quote(command)}")
+        broken, result = verify(rolled_out, tmp_path)
+        timings["verify (faults)"] = time.monotonic() - started
+        assert broken.returncode == 1
+        found = failing(result)
+        for expected in set(faults) | consequences:
+            assert expected in found, f"{expected} did not fail: {sorted(found)}"
+        assert found <= set(faults) | consequences | maybe, sorted(found)
+    finally:
+        mark = time.monotonic()
+        repaired = rolled_out.rollout("pilot")
+        timings["rollout (repair)"] = time.monotonic() - mark
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    changes = json.loads(repaired.stdout)
+    hosts = {n: h for s in changes["sites"] + changes["hubs"] for n, h in s["hosts"].items()}
+    # the repairs the roles made, as the summary names them
+    assert any("peers synced" in c for c in hosts["tcd-hub-province"]["changes"])
+    assert any("differs from its file" in c for c in hosts["tcd-26380-pc1"]["changes"])
+    assert "/etc/sudoers.d/local" in " ".join(hosts["tcd-25195-pc1"]["changes"])
+
+    mark = time.monotonic()
+    done, result = verify(rolled_out, tmp_path)
+    timings["verify (repaired)"] = time.monotonic() - mark
+    assert done.returncode == 0, failing(result)
+    mark = time.monotonic()
+    again = rolled_out.rollout("pilot")
+    timings["rollout (no change)"] = time.monotonic() - mark
+    assert json.loads(again.stdout)["operations_changed"] == 0, again.stdout
+    print("converge timings:", json.dumps({k: round(v, 1) for k, v in timings.items()}))
+
+
+def test_the_running_ruleset_is_recorded_where_the_role_compares_it(rolled_out: RolledOut):
+    """The digest the role compares the running ruleset with is the one it loaded."""
+    lab = rolled_out.lab
+    recorded = lab.ssh("tcd-25217-pc1", f"sudo cat {base.NFTABLES_LOADED}").stdout.strip()
+    running = lab.ssh("tcd-25217-pc1", "sudo sh -c 'nft list ruleset | sha256sum'").stdout
+    assert recorded and recorded == running.strip()
