@@ -37,3 +37,30 @@ LISTENERS = {
     "ssh": [("tcp", 22, "sshd")],
     "ntp": [("udp", 123, "chronyd")],
 }
+
+# SUID/SGID programs a host may have (TCD-SUID-001): Debian 12 as the lab image installs it
+# (openssh, sudo, login tools, mount, dbus), plus wall/write (bsdutils) and crontab, which field
+# installs usually carry. Anything else is reported, never removed by a rollout: a person looks
+# first (a package somebody needs, or a trace of an intrusion).
+SUID_SGID_ALLOWED = [
+    "/usr/bin/chage",
+    "/usr/bin/chfn",
+    "/usr/bin/chsh",
+    "/usr/bin/crontab",
+    "/usr/bin/expiry",
+    "/usr/bin/gpasswd",
+    "/usr/bin/mount",
+    "/usr/bin/newgrp",
+    "/usr/bin/passwd",
+    "/usr/bin/ssh-agent",
+    "/usr/bin/su",
+    "/usr/bin/sudo",
+    "/usr/bin/umount",
+    "/usr/bin/wall",
+    "/usr/bin/write",
+    "/usr/lib/dbus-1.0/dbus-daemon-launch-helper",
+    "/usr/lib/openssh/ssh-keysign",
+    "/usr/sbin/unix_chkpwd",
+]
+# every SUID/SGID regular file on the root filesystem, one per line
+FIND_SUID_SGID = "find / -xdev -type f \\( -perm -4000 -o -perm -2000 \\) -print"

@@ -9,7 +9,9 @@ from pyinfra.facts.server import Command, Users
 from pyinfra.operations import files, server, systemd
 
 from roles.base import defaults
+from roles.base.findings import undeclared_listeners, unexpected_suid_sgid
 from roles.base.role import BASE, BaseData
+from roles.common.attention import needs_attention
 from roles.common.files import checked_template, only_ours, template
 from roles.common.packages import install
 
@@ -27,6 +29,7 @@ def main() -> None:
     _updates()
     _journal()
     _routes(data)
+    _findings(data)
 
 
 def _time(data: BaseData) -> None:
@@ -205,9 +208,34 @@ def _journal() -> None:
     )
     # a drop-in later in name order would override ours (Storage=volatile): the folder is ours
     removed = only_ours("/etc/systemd/journald.conf.d", [ours])
-    systemd.service(
-        name="journald restarted",
-        service="systemd-journald",
-        restarted=True,
-        _if=lambda: conf.did_change() or any(op.did_change() for op in removed),
+    # the effect, not only the setting: journald writes its journal under /var/log/journal (a
+    # removed folder leaves it writing to a deleted file: nothing is kept until it restarts)
+    writing = host.get_fact(
+        Command,
+        command="ls -l /proc/$(pidof systemd-journald)/fd 2>/dev/null"
+        " | grep -q ' /var/log/journal/.*/system.journal$' && echo on-disk || true",
     )
+    if writing != "on-disk":
+        systemd.service(
+            name="journald restarted (it keeps nothing on disk)",
+            service="systemd-journald",
+            restarted=True,
+        )
+    else:
+        systemd.service(
+            name="journald restarted",
+            service="systemd-journald",
+            restarted=True,
+            _if=lambda: conf.did_change() or any(op.did_change() for op in removed),
+        )
+
+
+def _findings(data: BaseData) -> None:
+    """What is reported, not repaired (controls with `repair: manual`)."""
+    ss = host.get_fact(Command, command="ss -Hltnup") or ""
+    wg = host.get_fact(Command, command="wg show all listen-port 2>/dev/null || true") or ""
+    for found in undeclared_listeners(ss.splitlines(), wg.splitlines(), data):
+        needs_attention("TCD-FW-003", f"undeclared listener: {found}")
+    suid = host.get_fact(Command, command=f"{defaults.FIND_SUID_SGID} 2>/dev/null || true") or ""
+    for path in unexpected_suid_sgid(suid.splitlines()):
+        needs_attention("TCD-SUID-001", f"SUID/SGID file nobody expects: {path}")

@@ -1,5 +1,7 @@
 """WireGuard on the host: keys are born there and only public keys are ever read back."""
 
+from dataclasses import dataclass
+
 from pyinfra import host
 from pyinfra.api import FactBase, operation
 from pyinfra.api.operation import OperationMeta
@@ -95,16 +97,26 @@ def private_key(path: str):
         host.noop(f"{path} exists, root 0600")
 
 
+@dataclass(frozen=True)
+class Peer:
+    """A peer as the interface's config declares it (what a runtime edit is set back to)."""
+
+    label: str  # who it is, for the summary: a site's gateway, an office's hub
+    allowed_ips: tuple[str, ...]
+    endpoint: str | None = None
+    keepalive: int | None = None
+
+
 def interface(
     name: str,
     src: str,
-    peers: dict[str, tuple[str, ...]],
+    peers: dict[str, Peer],
     key: OperationMeta | None = None,
     **context: object,
 ) -> None:
     """One wg-quick interface: its config (no private key in it), up at boot, restarted when
     the config (or its freshly made key) changed or its link went down, and its running peers
-    kept to `peers` (public key -> allowed IPs, as the config says)."""
+    (public key -> Peer) kept to the config's."""
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
     up = systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
@@ -121,15 +133,30 @@ def interface(
             or (key is not None and key.did_change())
         ),
     )
-    # a peer removed or changed at runtime (`wg set … peer … remove`) while the file stayed:
-    # the running interface is synced with its file, peers only, nothing else is touched
+    if link == "up":
+        _peers_as_configured(name, peers, conf)
+
+
+def _peers_as_configured(name: str, peers: dict[str, Peer], conf: OperationMeta) -> None:
+    """A peer removed, added or changed at runtime (`wg set … peer … remove`) while the file
+    stayed: each is set back with `wg set` (never `wg syncconf`, which would want the private key
+    in its input). A changed config restarts the interface instead: nothing to do here."""
+    if conf.will_change:
+        return
     running = host.get_fact(WireGuardPeers, interface=name) or {}
-    if link == "up" and _sorted(running) != _sorted(peers):
+    for public_key, peer in peers.items():
+        live = running.get(public_key)
+        if live is not None and sorted(live) == sorted(peer.allowed_ips):
+            continue
+        command = [f"wg set {name} peer {public_key} allowed-ips {','.join(peer.allowed_ips)}"]
+        if peer.endpoint:
+            command.append(f"endpoint {peer.endpoint}")
+        if peer.keepalive:
+            command.append(f"persistent-keepalive {peer.keepalive}")
+        what = "re-added" if live is None else "allowed IPs set back"
+        server.shell(name=f"{name}: peer {peer.label} {what}", commands=[" ".join(command)])
+    for public_key in sorted(set(running) - set(peers)):
         server.shell(
-            name=f"{name}: running peers synced with its config",
-            commands=[f"bash -c 'wg syncconf {name} <(wg-quick strip {name})'"],
+            name=f"{name}: peer {public_key} removed (not in its config)",
+            commands=[f"wg set {name} peer {public_key} remove"],
         )
-
-
-def _sorted(peers: dict[str, list[str]] | dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
-    return {key: sorted(ips) for key, ips in peers.items()}
