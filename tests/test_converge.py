@@ -67,8 +67,9 @@ def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
         ): f"chmod 644 /etc/wireguard/{INTERFACES[Office.CENTRAL]}.key",
         # verify reads what the system uses, not a daemon's stale view (timedated)
         ("tcd-hub-central", "TCD-TIME-002"): "ln -sf /usr/share/zoneinfo/UTC /etc/localtime",
-        # the effect, not only the setting: journald configured persistent keeps nothing
-        ("tcd-25195-pc1", "TCD-LOG-001"): "rm -rf /var/log/journal",
+        # the effect, not only the setting: journald configured persistent keeps nothing (a
+        # removed folder journald makes again itself: a file in its place it cannot)
+        ("tcd-25195-pc1", "TCD-LOG-001"): "rm -rf /var/log/journal && touch /var/log/journal",
         # files the role never wrote that override its own
         ("tcd-25217-pc1", "TCD-LOG-001"): "printf '[Journal]\\nStorage=volatile\\n' "
         "> /etc/systemd/journald.conf.d/zz-local.conf",

@@ -21,6 +21,7 @@ JOURNAL_RETENTION = "1year"
 JOURNAL_MIN_DAYS = 90  # what TCD-LOG-002 accepts (Circular 12/2022: at least 3 months)
 JOURNAL_MAX_USE = "4G"
 JOURNAL_KEEP_FREE = "2G"
+JOURNAL_DIR = "/var/log/journal"
 
 # sudoers.d is the role's alone (its admin group's rule): the rule a PC is handed over with (lab
 # and field install) and any added by hand are removed; Debian's README stays.

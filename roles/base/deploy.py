@@ -208,18 +208,21 @@ def _journal() -> None:
     )
     # a drop-in later in name order would override ours (Storage=volatile): the folder is ours
     removed = only_ours("/etc/systemd/journald.conf.d", [ours])
-    # the effect, not only the setting: journald writes its journal under /var/log/journal (a
-    # removed folder leaves it writing to a deleted file: nothing is kept until it restarts)
+    # the effect, not only the setting: journald writes its journal under /var/log/journal.
+    # (A removed folder it makes again itself; a file in its place leaves it on /run: nothing
+    # kept across a reboot.) A file there is removed, so journald can make the folder again.
     writing = host.get_fact(
         Command,
         command="ls -l /proc/$(pidof systemd-journald)/fd 2>/dev/null"
         " | grep -q ' /var/log/journal/.*/system.journal$' && echo on-disk || true",
     )
     if writing != "on-disk":
-        systemd.service(
-            name="journald restarted (it keeps nothing on disk)",
-            service="systemd-journald",
-            restarted=True,
+        server.shell(
+            name="journald restarted (it kept nothing on disk)",
+            commands=[
+                f"[ -d {defaults.JOURNAL_DIR} ] || rm -f {defaults.JOURNAL_DIR}",
+                "systemctl restart systemd-journald",
+            ],
         )
     else:
         systemd.service(
