@@ -174,3 +174,10 @@ def test_no_role_name_as_a_bare_string_outside_its_own_places():
 def test_the_compliance_suite_is_not_in_the_projects_tests():
     assert SUITE_DIR.is_relative_to(REPO / "tcd")
     assert not list(Path(REPO / "tests").glob("**/check_*.py"))
+
+
+def test_every_control_says_how_it_is_repaired(inventory):
+    for control in inventory.baseline.controls:
+        assert control.repair in ("rollout", "manual"), control.id
+        if control.repair == "manual":
+            assert control.repair_reason, f"{control.id}: manual repair without a reason"

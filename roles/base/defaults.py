@@ -21,9 +21,16 @@ JOURNAL_RETENTION = "1year"
 JOURNAL_MIN_DAYS = 90  # what TCD-LOG-002 accepts (Circular 12/2022: at least 3 months)
 JOURNAL_MAX_USE = "4G"
 JOURNAL_KEEP_FREE = "2G"
+JOURNAL_DIR = "/var/log/journal"
 
-# The sudo rule a PC is handed over with (lab and field install); replaced by the admin group's.
-HANDOVER_SUDOERS = "/etc/sudoers.d/tcd-bootstrap"
+# sudoers.d is the role's alone (its admin group's rule): the rule a PC is handed over with (lab
+# and field install) and any added by hand are removed; Debian's README stays.
+SUDOERS_DIR = "/etc/sudoers.d"
+SUDOERS_KEPT = ["/etc/sudoers.d/README"]
+
+NFTABLES_CONF = "/etc/nftables.conf"
+# a digest of the ruleset as last loaded by the role: the running one is compared with it
+NFTABLES_LOADED = "/var/lib/tcd-fleet/nftables.loaded"
 
 # What may listen on the network (TCD-FW-003), as (protocol, port, process): SSH everywhere,
 # NTP on the hub that serves the fleet's time. WireGuard's ports are the tunnels' own (vpn roles).
@@ -31,3 +38,30 @@ LISTENERS = {
     "ssh": [("tcp", 22, "sshd")],
     "ntp": [("udp", 123, "chronyd")],
 }
+
+# SUID/SGID programs a host may have (TCD-SUID-001): Debian 12 as the lab image installs it
+# (openssh, sudo, login tools, mount, dbus), plus wall/write (bsdutils) and crontab, which field
+# installs usually carry. Anything else is reported, never removed by a rollout: a person looks
+# first (a package somebody needs, or a trace of an intrusion).
+SUID_SGID_ALLOWED = [
+    "/usr/bin/chage",
+    "/usr/bin/chfn",
+    "/usr/bin/chsh",
+    "/usr/bin/crontab",
+    "/usr/bin/expiry",
+    "/usr/bin/gpasswd",
+    "/usr/bin/mount",
+    "/usr/bin/newgrp",
+    "/usr/bin/passwd",
+    "/usr/bin/ssh-agent",
+    "/usr/bin/su",
+    "/usr/bin/sudo",
+    "/usr/bin/umount",
+    "/usr/bin/wall",
+    "/usr/bin/write",
+    "/usr/lib/dbus-1.0/dbus-daemon-launch-helper",
+    "/usr/lib/openssh/ssh-keysign",
+    "/usr/sbin/unix_chkpwd",
+]
+# every SUID/SGID regular file on the root filesystem, one per line
+FIND_SUID_SGID = "find / -xdev -type f \\( -perm -4000 -o -perm -2000 \\) -print"

@@ -5,13 +5,14 @@ Reads its BaseData (role.py); policy choices are in defaults.py.
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.facts.files import FindFiles
 from pyinfra.facts.server import Command, Users
 from pyinfra.operations import files, server, systemd
 
 from roles.base import defaults
+from roles.base.findings import undeclared_listeners, unexpected_suid_sgid
 from roles.base.role import BASE, BaseData
-from roles.common.files import checked_template, template
+from roles.common.attention import needs_attention
+from roles.common.files import checked_template, only_ours, template
 from roles.common.packages import install
 
 
@@ -28,6 +29,7 @@ def main() -> None:
     _updates()
     _journal()
     _routes(data)
+    _findings(data)
 
 
 def _time(data: BaseData) -> None:
@@ -83,10 +85,11 @@ def _admins(data: BaseData) -> None:
                 name=f"Remove {user} from {group}", commands=[f"gpasswd -d {user} {group}"]
             )
     template("etc/sudo.conf.j2", "/etc/sudo.conf")
-    template(
-        "etc/sudoers.d/tcd-admins.j2", "/etc/sudoers.d/tcd-admins", mode="440", admin_group=group
-    )
-    files.file(name="No hand-over sudo rule", path=defaults.HANDOVER_SUDOERS, present=False)
+    ours = "/etc/sudoers.d/tcd-admins"
+    template("etc/sudoers.d/tcd-admins.j2", ours, mode="440", admin_group=group)
+    # sudo grants whatever any file here says: the hand-over rule a PC came with, or one added
+    # by hand, goes (TCD-ACC-003)
+    only_ours(defaults.SUDOERS_DIR, [ours, *defaults.SUDOERS_KEPT])
 
 
 def _sshd(data: BaseData) -> None:
@@ -94,12 +97,7 @@ def _sshd(data: BaseData) -> None:
     # here could override the policy (a "00-local.conf" with PasswordAuthentication yes): the
     # folder is the role's alone (TCD-SSH-001..004)
     ours = "/etc/ssh/sshd_config.d/10-tcd.conf"
-    found = host.get_fact(FindFiles, path="/etc/ssh/sshd_config.d", maxdepth=1) or []
-    removed = [
-        files.file(name=f"Remove {path}", path=path, present=False)
-        for path in found
-        if path != ours
-    ]
+    removed = only_ours("/etc/ssh/sshd_config.d", [ours])
     # a config sshd refuses fails the deploy before a reload could lock us out
     checked_template(
         "etc/ssh/sshd_config.d/10-tcd.conf.j2",
@@ -125,23 +123,35 @@ def _sshd(data: BaseData) -> None:
 
 def _firewall(data: BaseData) -> None:
     systemd.service(name="nftables enabled", service="nftables", running=True, enabled=True)
-    # `nft flush ruleset` by hand leaves the unit active and the file intact: reload from the file
-    loaded = host.get_fact(Command, command="nft list tables 2>/dev/null || true") or ""
-    expected = ["table inet tcd"] + (["table ip tcd_nat"] if data.masquerade else [])
-    if any(table not in loaded.splitlines() for table in expected):
-        server.shell(name="Ruleset reloaded", commands=["nft -f /etc/nftables.conf"])
-    checked_template(
+    conf = template(
         "etc/nftables.conf.j2",
-        "/etc/nftables.conf",
-        check="nft -c -f /etc/nftables.conf",
-        service="nftables",
-        reload=False,
+        defaults.NFTABLES_CONF,
         mode="755",
         hostname=data.hostname,
         input=data.firewall_input,
         forward=data.firewall_forward,
         masquerade=data.masquerade,
     )
+    # a ruleset nft refuses fails the deploy here, before it could replace the running one
+    server.shell(
+        name=f"{defaults.NFTABLES_CONF} is valid",
+        commands=[f"nft -c -f {defaults.NFTABLES_CONF}"],
+        _if=conf.did_change,
+    )
+    # The running ruleset, not only the file: each load records a digest of what it loaded; a
+    # rule inserted or a table flushed by hand since (the file unchanged) differs from it
+    record = defaults.NFTABLES_LOADED
+    load = [
+        f"nft -f {defaults.NFTABLES_CONF}",
+        f"mkdir -p {record.rsplit('/', 1)[0]}",
+        f"nft list ruleset | sha256sum > {record}",
+    ]
+    same = f'[ "$(nft list ruleset | sha256sum)" = "$(cat {record} 2>/dev/null)" ]'
+    running = host.get_fact(Command, command=f"if {same}; then echo as-loaded; fi || true")
+    if running != "as-loaded":
+        server.shell(name="Ruleset reloaded (the running one differs from its file)", commands=load)
+    else:
+        server.shell(name="Ruleset reloaded", commands=load, _if=conf.did_change)
     if data.forwarding:
         sysctl = template(
             "etc/sysctl.d/60-tcd-forwarding.conf.j2", "/etc/sysctl.d/60-tcd-forwarding.conf"
@@ -188,13 +198,47 @@ def _updates() -> None:
 
 
 def _journal() -> None:
+    ours = "/etc/systemd/journald.conf.d/10-tcd.conf"
     conf = template(
         "etc/systemd/journald.conf.d/10-tcd.conf.j2",
-        "/etc/systemd/journald.conf.d/10-tcd.conf",
+        ours,
         retention=defaults.JOURNAL_RETENTION,
         max_use=defaults.JOURNAL_MAX_USE,
         keep_free=defaults.JOURNAL_KEEP_FREE,
     )
-    systemd.service(
-        name="journald restarted", service="systemd-journald", restarted=True, _if=conf.did_change
+    # a drop-in later in name order would override ours (Storage=volatile): the folder is ours
+    removed = only_ours("/etc/systemd/journald.conf.d", [ours])
+    # the effect, not only the setting: journald writes its journal under /var/log/journal.
+    # (A removed folder it makes again itself; a file in its place leaves it on /run: nothing
+    # kept across a reboot.) A file there is removed, so journald can make the folder again.
+    writing = host.get_fact(
+        Command,
+        command="ls -l /proc/$(pidof systemd-journald)/fd 2>/dev/null"
+        " | grep -q ' /var/log/journal/.*/system.journal$' && echo on-disk || true",
     )
+    if writing != "on-disk":
+        server.shell(
+            name="journald restarted (it kept nothing on disk)",
+            commands=[
+                f"[ -d {defaults.JOURNAL_DIR} ] || rm -f {defaults.JOURNAL_DIR}",
+                "systemctl restart systemd-journald",
+            ],
+        )
+    else:
+        systemd.service(
+            name="journald restarted",
+            service="systemd-journald",
+            restarted=True,
+            _if=lambda: conf.did_change() or any(op.did_change() for op in removed),
+        )
+
+
+def _findings(data: BaseData) -> None:
+    """What is reported, not repaired (controls with `repair: manual`)."""
+    ss = host.get_fact(Command, command="ss -Hltnup") or ""
+    wg = host.get_fact(Command, command="wg show all listen-port 2>/dev/null || true") or ""
+    for found in undeclared_listeners(ss.splitlines(), wg.splitlines(), data):
+        needs_attention("TCD-FW-003", f"undeclared listener: {found}")
+    suid = host.get_fact(Command, command=f"{defaults.FIND_SUID_SGID} 2>/dev/null || true") or ""
+    for path in unexpected_suid_sgid(suid.splitlines()):
+        needs_attention("TCD-SUID-001", f"SUID/SGID file nobody expects: {path}")

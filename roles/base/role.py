@@ -170,8 +170,8 @@ BASE = Role(
     reads=Reads(
         sections=(
             *("sshd", "nft", "listeners", "passwd", "group", "sudoers_d", "sudo"),
-            *("authorized_keys", "packages", "apt", "journald", "journal_dir"),
-            *("chrony_sources", "chrony_tracking", "timezone", "wg_listen"),
+            *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
+            *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
         ),
         units=("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
         packages=("unattended-upgrades",),

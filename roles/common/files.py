@@ -1,9 +1,12 @@
 """Put a file rendered from templates/ (paths mirror the target) onto the current host."""
 
+from collections.abc import Iterable
 from io import StringIO
 from typing import Any
 
+from pyinfra import host
 from pyinfra.api.operation import OperationMeta
+from pyinfra.facts.files import FindFiles
 from pyinfra.operations import files, server, systemd
 
 from tcd.render import render
@@ -41,3 +44,16 @@ def checked_template(
         name=f"{service} applies {dest}", service=service, _if=conf.did_change, **action
     )
     return conf
+
+
+def only_ours(folder: str, ours: Iterable[str]) -> list[OperationMeta]:
+    """Remove every file in `folder` but `ours` (full paths): for a folder of drop-ins that
+    decide the effective configuration and that the role manages exclusively (roles/README.md
+    lists them), a file someone else put there could override the role's policy."""
+    keep = set(ours)
+    found = host.get_fact(FindFiles, path=folder, maxdepth=1) or []
+    return [
+        files.file(name=f"Remove {path}", path=path, present=False)
+        for path in sorted(found)
+        if path not in keep
+    ]

@@ -1,10 +1,12 @@
 """WireGuard on the host: keys are born there and only public keys are ever read back."""
 
+from dataclasses import dataclass
+
 from pyinfra import host
 from pyinfra.api import FactBase, operation
 from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import File
-from pyinfra.operations import files, systemd
+from pyinfra.operations import files, server, systemd
 
 from roles.common import packages as debian
 from roles.common.files import template
@@ -84,24 +86,77 @@ class LinkState(FactBase):
 
 @operation()
 def private_key(path: str):
-    """Generate a private key at `path` (mode 0600) if there is none; never read it back."""
-    if host.get_fact(File, path=path):
-        host.noop(f"{path} exists")
-        return
-    yield f"umask 077 && wg genkey > {path}.tmp && mv {path}.tmp {path}"
+    """Generate a private key at `path` (mode 0600) if there is none; an existing key's owner
+    and mode are set back to root 0600 (TCD-VPN-005). The key itself is never read."""
+    found = host.get_fact(File, path=path)
+    if not found:
+        yield f"umask 077 && wg genkey > {path}.tmp && mv {path}.tmp {path}"
+    elif (found["user"], found["group"], found["mode"]) != ("root", "root", 600):
+        yield f"chown root:root {path} && chmod 600 {path}"
+    else:
+        host.noop(f"{path} exists, root 0600")
 
 
-def interface(name: str, src: str, key: OperationMeta | None = None, **context: object) -> None:
+@dataclass(frozen=True)
+class Peer:
+    """A peer as the interface's config declares it (what a runtime edit is set back to)."""
+
+    label: str  # who it is, for the summary: a site's gateway, an office's hub
+    allowed_ips: tuple[str, ...]
+    endpoint: str | None = None
+    keepalive: int | None = None
+
+
+def interface(
+    name: str,
+    src: str,
+    peers: dict[str, Peer],
+    key: OperationMeta | None = None,
+    **context: object,
+) -> None:
     """One wg-quick interface: its config (no private key in it), up at boot, restarted when
-    the config (or its freshly made key) changed."""
+    the config (or its freshly made key) changed or its link went down, and its running peers
+    (public key -> Peer) kept to the config's."""
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
-    systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
-    # a link set down by hand leaves the unit active but the tunnel (and its routes) gone
-    link_down = host.get_fact(LinkState, interface=name) == "down"
+    up = systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
+    # a link set down or deleted by hand leaves the unit active but the tunnel (and its routes)
+    # gone; a unit that was not running is started above instead
+    link = host.get_fact(LinkState, interface=name)
     systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
-        _if=lambda: link_down or conf.did_change() or (key is not None and key.did_change()),
+        _if=lambda: (
+            (link != "up" and not up.did_change())
+            or conf.did_change()
+            or (key is not None and key.did_change())
+        ),
     )
+    if link == "up":
+        _peers_as_configured(name, peers, conf)
+
+
+def _peers_as_configured(name: str, peers: dict[str, Peer], conf: OperationMeta) -> None:
+    """A peer removed, added or changed at runtime (`wg set … peer … remove`) while the file
+    stayed: each is set back with `wg set` (never `wg syncconf`, which would want the private key
+    in its input). A changed config restarts the interface instead: nothing to do here."""
+    if conf.will_change:
+        return
+    running = host.get_fact(WireGuardPeers, interface=name) or {}
+    for public_key, peer in peers.items():
+        live = running.get(public_key)
+        if live is not None and sorted(live) == sorted(peer.allowed_ips):
+            continue
+        command = [f"wg set {name} peer {public_key} allowed-ips {','.join(peer.allowed_ips)}"]
+        if peer.endpoint:
+            command.append(f"endpoint {peer.endpoint}")
+        if peer.keepalive:
+            command.append(f"persistent-keepalive {peer.keepalive}")
+        what = "re-added" if live is None else "allowed IPs set back"
+        server.shell(name=f"{name}: peer {peer.label} {what}", commands=[" ".join(command)])
+    for public_key in sorted(set(running) - set(peers)):
+        server.shell(
+            name=f"{name}: peer {public_key} removed (not in its config)",
+            commands=[f"wg set {name} peer {public_key} remove"],
+        )

@@ -21,4 +21,8 @@ def prepare() -> None:
 def main() -> None:
     hub = VPN_HUB.data_of(host.data)
     prepare()
-    wireguard.interface(hub.interface, "etc/wireguard/wg-sites.conf.j2", hub=hub)
+    peers = {
+        p.public_key: wireguard.Peer(label=f"{p.name} (site {p.site})", allowed_ips=p.allowed_ips)
+        for p in hub.peers
+    }
+    wireguard.interface(hub.interface, "etc/wireguard/wg-sites.conf.j2", peers, hub=hub)

@@ -20,9 +20,16 @@ def main() -> None:
         key = wireguard.private_key(
             name=f"{interface} private key", path=wireguard.key_path(interface)
         )
+        hub = wireguard.Peer(
+            label=f"{tunnel.office} hub",
+            allowed_ips=tunnel.allowed_ips,
+            endpoint=tunnel.hub_endpoint,
+            keepalive=defaults.KEEPALIVE_SECONDS,
+        )
         wireguard.interface(
             interface,
             "etc/wireguard/spoke.conf.j2",
+            {tunnel.hub_public_key or defaults.PLACEHOLDER_KEY: hub},
             key=key,
             tunnel=tunnel,
             keepalive=defaults.KEEPALIVE_SECONDS,

@@ -25,7 +25,13 @@ from tcd.onvif.secrets import VaultError
 from tcd.rollout.engine import RolloutResult, rollout
 from tcd.target import Target, TargetError, field_target
 
-STATUS_STYLE = {"changed": "yellow", "unchanged": "green", "failed": "red", "would change": "cyan"}
+STATUS_STYLE = {
+    "changed": "yellow",
+    "unchanged": "green",
+    "failed": "red",
+    "would change": "cyan",
+    "needs attention": "dark_orange",
+}
 
 
 class _Reporter:
@@ -95,6 +101,7 @@ def _table(result: RolloutResult) -> Table:
         table.add_column(column)
     for row in [*result.sites, *result.hubs]:
         errors = [f"{h.name}: {e}" for h in row.hosts for e in h.errors]
+        errors += [f"{h.name}: needs attention: {a}" for h in row.hosts for a in h.attention]
         detail = "; ".join(errors) if errors else ""
         if not errors and result.dry and row.changed:
             detail = "; ".join(f"{h.name}: {', '.join(h.changes)}" for h in row.hosts if h.changes)

@@ -9,6 +9,7 @@ import netaddr
 import pytest
 
 from roles.base import defaults
+from roles.base.findings import undeclared_listeners, unexpected_suid_sgid
 from roles.base.role import BASE
 from tcd.compliance import nft
 from tcd.compliance.host import CheckedHost
@@ -135,32 +136,18 @@ def test_firewall_ssh_sources(target: CheckedHost) -> None:
     assert ssh_rules, "no rule accepts SSH from the management and hub networks"
 
 
-def listeners(target: CheckedHost) -> list[tuple[str, str, int, str]]:
-    """(proto, address, port, process) of every listening socket."""
-    found = []
-    for line in target.lines("listeners"):
-        fields = line.split()
-        address, _, port = fields[4].rpartition(":")
-        process = fields[6].split('"')[1] if len(fields) > 6 and '"' in fields[6] else ""
-        found.append((fields[0], address.strip("[]").split("%")[0], int(port), process))
-    return found
-
-
 @control("TCD-FW-003")
 def test_only_declared_listeners(target: CheckedHost) -> None:
-    declared = set(defaults.LISTENERS["ssh"])
-    if target.of(ROLE).ntp_serve_to:
-        declared |= set(defaults.LISTENERS["ntp"])
-    # WireGuard's own UDP ports (kernel sockets have no process, wireguard-go's do)
-    tunnel_ports = {int(line.split()[-1]) for line in target.lines("wg_listen") if "\t" in line}
-    unexpected = []
-    for proto, address, port, process in listeners(target):
-        if address not in ("*", "0.0.0.0", "::") and netaddr.IPAddress(address).is_loopback():
-            continue  # not reachable from the network
-        if (proto, port, process) in declared or (proto == "udp" and port in tunnel_ports):
-            continue
-        unexpected.append(f"{process or '?'} on {proto}/{port}")
-    assert not unexpected, f"undeclared listeners: {', '.join(sorted(set(unexpected)))}"
+    found = undeclared_listeners(
+        target.lines("listeners"), target.lines("wg_listen"), target.of(ROLE)
+    )
+    assert not found, f"undeclared listeners: {', '.join(found)}"
+
+
+@control("TCD-SUID-001")
+def test_no_unexpected_suid_sgid_files(target: CheckedHost) -> None:
+    found = unexpected_suid_sgid(target.lines("suid_sgid"))
+    assert not found, f"SUID/SGID files nobody expects: {', '.join(found)}"
 
 
 def accounts(target: CheckedHost) -> list[list[str]]:
@@ -261,6 +248,12 @@ def test_journal_persistent(target: CheckedHost) -> None:
     storage = journald(target).get("Storage", "auto")
     assert storage == "persistent", f"journald Storage={storage}, expected persistent"
     assert target.section("journal_dir").strip() == "/var/log/journal", "no /var/log/journal"
+    # the effect: journald writes a journal there (not one deleted under it, nor only in /run)
+    written = [f for f in target.lines("journal_files") if f.startswith("/var/log/journal/")]
+    assert any(f.endswith("/system.journal") for f in written), (
+        "journald keeps nothing on disk: no system.journal open under /var/log/journal "
+        f"({', '.join(written) or 'none open'})"
+    )
 
 
 # systemd time spans as journald.conf writes them (systemd.time(7)), in days

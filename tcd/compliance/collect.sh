@@ -30,9 +30,15 @@ read_packages() { dpkg-query -W -f '${Package}\t${db:Status-Abbrev}\n' $PACKAGES
 read_apt() { apt-config dump APT::Periodic; }
 read_journald() { systemd-analyze cat-config systemd/journald.conf; }
 read_journal_dir() { ls -d /var/log/journal 2>&1; }
+# the journal files journald has open: the effect of Storage=persistent, not only the setting
+read_journal_files() { ls -l "/proc/$(pidof systemd-journald)/fd" 2>&1 | sed -n 's|.* -> ||p'; }
+# every SUID/SGID regular file on the root filesystem (roles/base/defaults.FIND_SUID_SGID)
+read_suid_sgid() { find / -xdev -type f \( -perm -4000 -o -perm -2000 \) -print 2>/dev/null; }
 read_chrony_sources() { chronyc -c -n sources 2>&1; }
 read_chrony_tracking() { chronyc -n tracking 2>&1; }
-read_timezone() { timedatectl show -p Timezone --value; }
+# the zone the system uses is /etc/localtime's target; timedatectl asks systemd-timedated, which
+# keeps the zone it read at its start for as long as it runs (a changed zone passed for ~30 s)
+read_timezone() { readlink -f /etc/localtime | sed 's|.*/zoneinfo/||'; }
 read_links() { ip -o link show; }
 read_wg_handshakes() { wg show all latest-handshakes 2>&1; }
 read_wg_listen() { wg show all listen-port 2>&1; }

@@ -179,13 +179,30 @@ class Requirement(InputModel):
         return self
 
 
+class Repair(StrEnum):
+    """What brings a failed control back."""
+
+    ROLLOUT = "rollout"  # one `tcd rollout` repairs it
+    MANUAL = "manual"  # a person decides (repair_reason says why); a rollout reports it
+
+
 class Control(InputModel):
     id: ControlId
     title: Text = Field(description="English, as printed by `tcd verify`")
     title_vi: Text
     role: RoleName = Field(description="the role that promises it: its hosts are checked")
     severity: Severity
+    repair: Repair
+    repair_reason: Text | None = Field(
+        default=None, description="why a rollout does not repair it (repair: manual only)"
+    )
     source: Text
+
+    @model_validator(mode="after")
+    def _manual_says_why(self) -> Self:
+        if (self.repair is Repair.MANUAL) != (self.repair_reason is not None):
+            raise ValueError(f"{self.id}: repair_reason is given exactly when repair is manual")
+        return self
 
 
 class PriceItem(InputModel):

@@ -33,6 +33,7 @@ from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_state
 
 from roles import site as deploys
+from roles.common.attention import flagged
 from roles.common.wireguard import PeersAnswering, WireGuardPeers, WireGuardPublicKey, key_path
 from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
 from roles.vpn_spoke.defaults import INTERFACES as SPOKE_INTERFACES
@@ -44,7 +45,7 @@ from tcd.planning.hostdata import HostData
 from tcd.rollout.cameras import configure_cameras, ip_cameras
 from tcd.target import Target
 
-Status = Literal["changed", "unchanged", "failed", "would change"]
+Status = Literal["changed", "unchanged", "failed", "would change", "needs attention"]
 
 
 class Reporter:
@@ -59,10 +60,18 @@ class HostResult:
     name: str
     changes: list[str] = field(default_factory=list)  # names of operations that changed
     errors: list[str] = field(default_factory=list)
+    # found but left to a person (controls with `repair: manual`, roles/common/attention.py)
+    attention: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return bool(self.errors)
+
+    def add(self, other: "HostResult") -> None:
+        """Another run's result on the same host (a hub is deployed before and after sites)."""
+        self.changes += other.changes
+        self.errors += other.errors
+        self.attention += [a for a in other.attention if a not in self.attention]
 
 
 @dataclass
@@ -76,6 +85,8 @@ class SiteResult:
     def status(self) -> Status:
         if any(h.failed for h in self.hosts):
             return "failed"
+        if any(h.attention for h in self.hosts):
+            return "needs attention"
         if any(h.changes for h in self.hosts):
             return "would change" if self.dry else "changed"
         return "unchanged"
@@ -91,7 +102,11 @@ class SiteResult:
             "status": self.status,
             "operations_changed": self.changed,
             "errors": [f"{h.name}: {e}" for h in self.hosts for e in h.errors],
-            "hosts": {h.name: {"changes": h.changes, "errors": h.errors} for h in self.hosts},
+            "attention": [f"{h.name}: {a}" for h in self.hosts for a in h.attention],
+            "hosts": {
+                h.name: {"changes": h.changes, "errors": h.errors, "attention": h.attention}
+                for h in self.hosts
+            },
         }
 
 
@@ -176,8 +191,7 @@ def rollout(
     # 3. hubs with their peers
     phase = new_phase(hub_records, "hubs")
     for name, result in phase.run(deploys.after_sites).items():
-        hub_results[name].changes += result.changes
-        hub_results[name].errors += result.errors
+        hub_results[name].add(result)
     phase.close()
 
     if not dry:
@@ -309,6 +323,8 @@ class _Phase:
             hosts = state.inventory.get_active_hosts()
             jobs = [pool.spawn(add_deploy, state, deploy, host=[h]) for h in hosts]
             gevent.joinall(jobs, raise_error=True)
+        for host in hosts:
+            self.results[host.name].attention += flagged(host.name)
         ops = sum(len(state.ops[h]) for h in state.inventory.iter_activated_hosts())
         self.reporter.phase(self.title, ops)
         if not self.dry:

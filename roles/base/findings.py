@@ -1,0 +1,40 @@
+"""What base finds on a host and leaves to a person (controls with `repair: manual`), judged the
+same way by the rollout (which reports it as needing attention) and by the compliance check."""
+
+import netaddr
+
+from roles.base import defaults
+from roles.base.role import BaseData
+
+
+def undeclared_listeners(ss_lines: list[str], wg_listen: list[str], data: BaseData) -> list[str]:
+    """ "process on proto/port" of every socket reachable from the network that the host's roles
+    do not declare (TCD-FW-003). `ss_lines`: `ss -Hltnup`; `wg_listen`: `wg show all
+    listen-port` (WireGuard's own UDP ports: kernel sockets have no process, wireguard-go's do)."""
+    declared = set(defaults.LISTENERS["ssh"])
+    if data.ntp_serve_to:
+        declared |= set(defaults.LISTENERS["ntp"])
+    tunnel_ports = {int(line.split()[-1]) for line in wg_listen if "\t" in line}
+    unexpected = []
+    for line in ss_lines:
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        address, _, port = fields[4].rpartition(":")
+        address = address.strip("[]").split("%")[0]
+        process = fields[6].split('"')[1] if len(fields) > 6 and '"' in fields[6] else ""
+        proto = fields[0]
+        if address not in ("*", "0.0.0.0", "::") and netaddr.IPAddress(address).is_loopback():
+            continue  # not reachable from the network
+        if (proto, int(port), process) in declared or (
+            proto == "udp" and int(port) in tunnel_ports
+        ):
+            continue
+        unexpected.append(f"{process or '?'} on {proto}/{port}")
+    return sorted(set(unexpected))
+
+
+def unexpected_suid_sgid(paths: list[str]) -> list[str]:
+    """SUID/SGID files (from `defaults.FIND_SUID_SGID`) outside the allowed list (TCD-SUID-001)."""
+    allowed = set(defaults.SUID_SGID_ALLOWED)
+    return sorted(p for p in (line.strip() for line in paths) if p and p not in allowed)
