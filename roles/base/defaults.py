@@ -26,6 +26,7 @@ JOURNAL_DIR = "/var/log/journal"
 # sudoers.d is the role's alone (its admin group's rule): the rule a PC is handed over with (lab
 # and field install) and any added by hand are removed; Debian's README stays.
 SUDOERS_DIR = "/etc/sudoers.d"
+SUDOERS_RULE = "/etc/sudoers.d/tcd-admins"  # the admin group's, written by the role
 SUDOERS_KEPT = ["/etc/sudoers.d/README"]
 
 NFTABLES_CONF = "/etc/nftables.conf"

@@ -85,7 +85,7 @@ def _admins(data: BaseData) -> None:
                 name=f"Remove {user} from {group}", commands=[f"gpasswd -d {user} {group}"]
             )
     template("etc/sudo.conf.j2", "/etc/sudo.conf")
-    ours = "/etc/sudoers.d/tcd-admins"
+    ours = defaults.SUDOERS_RULE
     template("etc/sudoers.d/tcd-admins.j2", ours, mode="440", admin_group=group)
     # sudo grants whatever any file here says: the hand-over rule a PC came with, or one added
     # by hand, goes (TCD-ACC-003)

@@ -4,6 +4,7 @@ Each check reads the host's snapshot (collect.sh, one SSH round trip per host); 
 also asks the running sshd from outside what it offers."""
 
 import subprocess
+from pathlib import PurePosixPath
 
 import netaddr
 import pytest
@@ -193,7 +194,8 @@ def test_sudo_for_admin_group_only(target: CheckedHost) -> None:
     for group in ("sudo", "admin", "wheel"):
         members = group_members(target, group)
         assert not members, f"group {group} (sudo by Debian's default rules) has {members}"
-    extra = set(target.lines("sudoers_d")) - {"README", "tcd-admins"}
+    ours = {PurePosixPath(p).name for p in (defaults.SUDOERS_RULE, *defaults.SUDOERS_KEPT)}
+    extra = set(target.lines("sudoers_d")) - ours
     assert not extra, f"unexpected sudo rules in /etc/sudoers.d: {', '.join(sorted(extra))}"
     admins = {a.username for a in target.of(ROLE).admins}
     for line in target.lines("sudo"):

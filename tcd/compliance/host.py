@@ -84,7 +84,7 @@ class CheckedHost:
         """The host's state as collect.sh reads it for its roles, by section; read once."""
 
         def read() -> dict[str, str]:
-            wanted = reads(self.data)
+            wanted = self.reads()
             output = self.script(
                 "collect.sh",
                 *wanted.sections,
@@ -105,9 +105,13 @@ class CheckedHost:
             raise KeyError(f"collect.sh read no section {name!r}: no role of {self.name} reads it")
         return found[name]
 
+    def reads(self) -> Reads:
+        """What its roles declare they read, together (computed once)."""
+        return self.fact("reads", lambda: reads(self.data))
+
     def file(self, path: str) -> str | None:
         """A file a role declared, as read in the snapshot; None if the host has none."""
-        if path not in reads(self.data).files:
+        if path not in self.reads().files:
             raise KeyError(f"no role of {self.name} declares it reads {path}")
         return self.snapshot().get(f"file {path}")
 
