@@ -29,6 +29,20 @@ SUDOERS_DIR = "/etc/sudoers.d"
 SUDOERS_RULE = "/etc/sudoers.d/tcd-admins"  # the admin group's, written by the role
 SUDOERS_KEPT = ["/etc/sudoers.d/README"]
 
+# apt's policy (TCD-UPD-001) is in /etc/apt/apt.conf, which apt reads after every drop-in of
+# apt.conf.d: packages write drop-ins there (the folder cannot be the role's alone), so the
+# role's settings win over them instead. A drop-in that sets one of these otherwise is reported.
+APT_CONF = "/etc/apt/apt.conf"
+APT_DROPINS = "/etc/apt/apt.conf.d"
+APT_SETTINGS = {
+    "APT::Periodic::Update-Package-Lists": "1",
+    "APT::Periodic::Unattended-Upgrade": "1",
+    "Unattended-Upgrade::Automatic-Reboot": "false",
+    "Unattended-Upgrade::Remove-Unused-Dependencies": "true",
+}
+# the only origins unattended-upgrades takes (a list: the file clears what drop-ins added)
+APT_ORIGINS = ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]
+
 NFTABLES_CONF = "/etc/nftables.conf"
 # a digest of the ruleset as last loaded by the role: the running one is compared with it
 NFTABLES_LOADED = "/var/lib/tcd-fleet/nftables.loaded"

@@ -38,3 +38,29 @@ def unexpected_suid_sgid(paths: list[str]) -> list[str]:
     """SUID/SGID files (from `defaults.FIND_SUID_SGID`) outside the allowed list (TCD-SUID-001)."""
     allowed = set(defaults.SUID_SGID_ALLOWED)
     return sorted(p for p in (line.strip() for line in paths) if p and p not in allowed)
+
+
+def apt_dropin_values_command() -> str:
+    """A shell command printing "file<TAB>key value" for each of the role's apt settings that a
+    drop-in of apt.conf.d sets, each file read alone by apt itself (APT_CONFIG naming it as the
+    main file, with no parts folder)."""
+    keys = " ".join(defaults.APT_SETTINGS)
+    return (
+        "c=$(mktemp) && for f in " + defaults.APT_DROPINS + '/*; do [ -f "$f" ] || continue; '
+        """printf 'Dir::Etc::parts "/dev/null";\\nDir::Etc::main "%s";\\n' "$f" > "$c"; """
+        f'APT_CONFIG="$c" apt-config dump --format "%f %v%n" {keys} 2>/dev/null '
+        '| sed "s|^|$f\t|"; done; rm -f "$c"'
+    )
+
+
+def overridden_apt_settings(lines: list[str]) -> list[str]:
+    """'FILE sets KEY "VALUE"' for each drop-in setting one of the role's apt settings otherwise
+    (`lines` from apt_dropin_values_command)."""
+    found = []
+    for line in lines:
+        path, _, setting = line.partition("\t")
+        key, _, value = setting.partition(" ")
+        wanted = defaults.APT_SETTINGS.get(key)
+        if wanted is not None and value != wanted:
+            found.append(f'{path} sets {key} "{value}"')
+    return found

@@ -79,8 +79,16 @@ def test_ssh_no_root_login(target: CheckedHost) -> None:
 def test_ssh_admin_group_only(target: CheckedHost) -> None:
     config = sshd(target)
     group = target.of(ROLE).admin_group
-    assert config.get("allowgroups") == group, (
-        f"sshd AllowGroups is {config.get('allowgroups')!r}, expected {group!r}"
+    # AllowGroups adds up across lines and files: `sshd -T` prints one line per group
+    allowed = sorted(
+        {
+            v
+            for k, v in (ln.partition(" ")[::2] for ln in target.lines("sshd"))
+            if k == "allowgroups"
+        }
+    )
+    assert allowed == [group], (
+        f"sshd AllowGroups is {' '.join(allowed) or 'unset'}, expected {group}"
     )
     assert "allowusers" not in config, f"sshd AllowUsers is set: {config['allowusers']}"
 
@@ -233,8 +241,16 @@ def test_timezone(target: CheckedHost) -> None:
 def test_unattended_upgrades(target: CheckedHost) -> None:
     package = target.section("packages")
     assert "unattended-upgrades\tii" in package, f"unattended-upgrades not installed: {package}"
-    apt = target.section("apt")
-    assert 'APT::Periodic::Unattended-Upgrade "1";' in apt, "Unattended-Upgrade is not 1"
+    # what apt uses, whichever file set it (a later drop-in would win over an earlier one)
+    effective: dict[str, list[str]] = {}
+    for line in target.lines("apt"):
+        key, _, value = line.partition(" ")
+        effective.setdefault(key, []).append(value)
+    for key, wanted in defaults.APT_SETTINGS.items():
+        value = effective.get(key, ["unset"])[-1]
+        assert value == wanted, f'apt {key} is "{value}", expected "{wanted}"'
+    origins = effective.get("Unattended-Upgrade::Origins-Pattern::", [])
+    assert origins == defaults.APT_ORIGINS, f"unattended-upgrades takes updates from {origins}"
     timer = unit(target, "apt-daily-upgrade.timer").get("UnitFileState")
     assert timer == "enabled", f"apt-daily-upgrade.timer is {timer}"
 

@@ -17,6 +17,10 @@ USER = defaults.KIOSK_USER
 
 
 def policy(target: CheckedHost) -> dict:
+    """The kiosk browser's policy: the role's file, alone in the managed folder (Chromium
+    applies every file there)."""
+    others = sorted(set(target.lines("chromium_policies")) - {defaults.CHROMIUM_POLICY})
+    assert not others, f"browser policies the kiosk does not set: {', '.join(others)}"
     text = target.file(defaults.CHROMIUM_POLICY)
     assert text is not None, f"{defaults.CHROMIUM_POLICY} is missing"
     try:
