@@ -95,6 +95,8 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-26380-pc1", "TCD-VPN-002"): f"systemctl stop wg-quick@{CENTRAL}",
         # masked: `systemctl enable` alone would refuse it
         ("tcd-25217-pc1", "TCD-TIME-001"): "systemctl mask --now chrony",
+        # (25217's PC is not its site's gateway: it must not forward)
+        ("tcd-25217-pc1", "TCD-NET-001"): "sysctl -q -w net.ipv4.ip_forward=1",
         # a unit's symlink removed by hand: `systemctl show` (PID 1's cache) still says enabled
         ("tcd-hub-central", "TCD-UPD-001"): (
             "rm /etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer"
@@ -126,6 +128,7 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-25195-pc1", "TCD-SSH-001"): f"echo 'PasswordAuthentication yes' > {sshd_dropin} "
         "&& systemctl reload ssh",
         ("tcd-26380-pc1", "TCD-SSH-002"): f"echo 'PermitRootLogin yes' > {sshd_dropin}",
+        ("tcd-25217-pc1", "TCD-SSH-005"): f"echo 'X11Forwarding yes' > {sshd_dropin}",
         ("tcd-hub-province", "TCD-SSH-003"): 'echo "AllowGroups $(sshd -T | sed -n '
         f"'s/^allowgroups //p') users\" > {sshd_dropin}",
         # (the ciphers pyinfra's SSH library speaks stay in, or no rollout could repair it)

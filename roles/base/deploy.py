@@ -11,7 +11,9 @@ from pyinfra.operations import server, systemd
 from roles.base import defaults
 from roles.base.findings import (
     apt_dropin_values_command,
+    later_sysctl_settings,
     overridden_apt_settings,
+    sysctl_values,
     undeclared_listeners,
     unexpected_suid_sgid,
 )
@@ -117,7 +119,7 @@ def _sshd(data: BaseData) -> None:
         ciphers=defaults.SSH_CIPHERS,
         macs=defaults.SSH_MACS,
         kex=defaults.SSH_KEX,
-        max_auth_tries=defaults.SSH_MAX_AUTH_TRIES,
+        session=defaults.SSH_SESSION,
         forward_to=data.ssh_forward_to,
     )
     systemd.service(
@@ -159,15 +161,22 @@ def _firewall(data: BaseData) -> None:
         server.shell(name="Ruleset reloaded (the running one differs from its file)", commands=load)
     else:
         server.shell(name="Ruleset reloaded", commands=load, _if=conf.did_change)
-    if data.forwarding:
-        sysctl = template(
-            "etc/sysctl.d/60-tcd-forwarding.conf.j2", "/etc/sysctl.d/60-tcd-forwarding.conf"
-        )
-        server.shell(
-            name="Forwarding on",
-            commands=["sysctl -q -p /etc/sysctl.d/60-tcd-forwarding.conf"],
-            _if=sysctl.did_change,
-        )
+    _kernel(data)
+
+
+def _kernel(data: BaseData) -> None:
+    """The settings in the role's sysctl.d file, and running (TCD-NET-001)."""
+    conf = template("etc/sysctl.d/99-tcd.conf.j2", defaults.SYSCTL_CONF, settings=data.sysctl)
+    apply = [f"sysctl -q -p {defaults.SYSCTL_CONF}"]
+    running = host.get_fact(Command, command=f"sysctl -e {' '.join(data.sysctl)}") or ""
+    if sysctl_values(running.splitlines()) != data.sysctl:
+        server.shell(name="Kernel settings applied (the running ones differ)", commands=apply)
+    else:
+        server.shell(name="Kernel settings applied", commands=apply, _if=conf.did_change)
+    # read at boot after ours, a file setting one of them otherwise would win then
+    config = host.get_fact(Command, command="systemd-analyze cat-config sysctl.d") or ""
+    for found in later_sysctl_settings(config.splitlines(), defaults.SYSCTL_CONF, data.sysctl):
+        needs_attention("TCD-NET-001", f"{found} (read after {defaults.SYSCTL_CONF})")
 
 
 def _routes(data: BaseData) -> None:

@@ -1,6 +1,8 @@
 """What base finds on a host and leaves to a person (controls with `repair: manual`), judged the
 same way by the rollout (which reports it as needing attention) and by the compliance check."""
 
+import re
+
 import netaddr
 
 from roles.base import defaults
@@ -63,4 +65,51 @@ def overridden_apt_settings(lines: list[str]) -> list[str]:
         wanted = defaults.APT_SETTINGS.get(key)
         if wanted is not None and value != wanted:
             found.append(f'{path} sets {key} "{value}"')
+    return found
+
+
+# the line systemd-analyze cat-config starts each file with ("# /etc/sysctl.d/99-tcd.conf")
+_FILE_HEADER = re.compile(r"^# (/\S+\.conf)$")
+
+
+def sysctl_values(lines: list[str]) -> dict[str, str]:
+    """key -> value from `sysctl` output or sysctl.d lines ("key = value"; a key may use "/"
+    and start with "-"); comments skipped, the last assignment of a key wins."""
+    values = {}
+    for line in lines:
+        key, sep, value = line.strip().partition("=")
+        if sep and not key.startswith(("#", ";")):
+            values[key.strip().lstrip("-").replace("/", ".")] = value.strip()
+    return values
+
+
+def sysctl_files(lines: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """(file, its settings) in the order systemd reads them at boot, from `systemd-analyze
+    cat-config sysctl.d`."""
+    files: list[tuple[str, list[str]]] = []
+    for line in lines:
+        header = _FILE_HEADER.match(line)
+        if header:
+            files.append((header.group(1), []))
+        elif files:
+            files[-1][1].append(line)
+    return [(path, sysctl_values(body)) for path, body in files]
+
+
+def sysctl_at_boot(lines: list[str]) -> dict[str, str]:
+    """The values the kernel gets at boot: the last file setting a key wins."""
+    return {k: v for _, settings in sysctl_files(lines) for k, v in settings.items()}
+
+
+def later_sysctl_settings(lines: list[str], ours: str, wanted: dict[str, str]) -> list[str]:
+    """'FILE sets KEY = VALUE' for each file read after `ours` at boot that sets one of
+    `wanted` otherwise (`lines` from `systemd-analyze cat-config sysctl.d`)."""
+    found, after = [], False
+    for path, settings in sysctl_files(lines):
+        if path == ours:
+            after = True
+            continue
+        for key, value in settings.items():
+            if after and key in wanted and value != wanted[key]:
+                found.append(f"{path} sets {key} = {value}")
     return found

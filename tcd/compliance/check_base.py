@@ -10,7 +10,12 @@ import netaddr
 import pytest
 
 from roles.base import defaults
-from roles.base.findings import undeclared_listeners, unexpected_suid_sgid
+from roles.base.findings import (
+    sysctl_at_boot,
+    sysctl_values,
+    undeclared_listeners,
+    unexpected_suid_sgid,
+)
 from roles.base.role import BASE
 from tcd.compliance import nft
 from tcd.compliance.host import CheckedHost
@@ -107,6 +112,22 @@ def test_ssh_algorithms(target: CheckedHost) -> None:
         assert not extra, f"sshd {option} allows {', '.join(sorted(extra))}"
 
 
+@control("TCD-SSH-005")
+def test_ssh_session_limits(target: CheckedHost) -> None:
+    config = sshd(target)
+    wanted = {keyword.lower(): value for keyword, value in defaults.SSH_SESSION.items()}
+    forward_to = target.of(ROLE).ssh_forward_to
+    wanted["allowtcpforwarding"] = "local" if forward_to else "no"
+    for option, value in wanted.items():
+        assert config.get(option) == value, (
+            f"sshd {option} is {config.get(option)}, expected {value}"
+        )
+    if forward_to:
+        opened = set(config.get("permitopen", "").split())
+        declared = {f"{to.address}:{to.port}" for to in forward_to}
+        assert opened == declared, f"sshd PermitOpen is {' '.join(sorted(opened))}"
+
+
 @control("TCD-FW-001")
 def test_firewall_default_drop(target: CheckedHost) -> None:
     state = unit(target, "nftables.service").get("UnitFileState")
@@ -157,6 +178,17 @@ def test_only_declared_listeners(target: CheckedHost) -> None:
 def test_no_unexpected_suid_sgid_files(target: CheckedHost) -> None:
     found = unexpected_suid_sgid(target.lines("suid_sgid"))
     assert not found, f"SUID/SGID files nobody expects: {', '.join(found)}"
+
+
+@control("TCD-NET-001")
+def test_forwarding_as_the_host_routes(target: CheckedHost) -> None:
+    wanted = target.of(ROLE).sysctl
+    running = sysctl_values(target.lines("sysctl"))
+    at_boot = sysctl_at_boot(target.lines("sysctl_d"))
+    for key, value in wanted.items():
+        assert running.get(key) == value, f"{key} is {running.get(key)}, expected {value}"
+        after_boot = at_boot.get(key, "the kernel's default")
+        assert after_boot == value, f"{key} would be {after_boot} after a reboot, not {value}"
 
 
 def accounts(target: CheckedHost) -> list[list[str]]:

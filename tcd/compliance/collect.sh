@@ -36,6 +36,9 @@ read_journal_dir() { ls -d /var/log/journal 2>&1; }
 read_journal_files() { ls -l "/proc/$(pidof systemd-journald)/fd" 2>&1 | sed -n 's|.* -> ||p'; }
 # every SUID/SGID regular file on the root filesystem (roles/base/defaults.FIND_SUID_SGID)
 read_suid_sgid() { find / -xdev -type f \( -perm -4000 -o -perm -2000 \) -print 2>/dev/null; }
+# the running forwarding settings, and the sysctl.d files in the order boot reads them
+read_sysctl() { sysctl -a -r forward 2>/dev/null; }
+read_sysctl_d() { systemd-analyze cat-config sysctl.d 2>&1; }
 read_chrony_sources() { chronyc -c -n sources 2>&1; }
 read_chrony_tracking() { chronyc -n tracking 2>&1; }
 # the zone the system uses is /etc/localtime's target; timedatectl asks systemd-timedated, which
