@@ -65,7 +65,7 @@ if [ -n "$UNITS" ]; then
     # UnitFileState from `systemctl show` is PID 1's cache (a unit whose symlink was removed by
     # hand shows "enabled" until the next daemon-reload): is-enabled reads the unit files
     for unit in $UNITS; do
-        systemctl show -p Id,ActiveState,ExecStart,TimersCalendar "$unit"
+        systemctl show -p Id,ActiveState,ExecStart,TimersCalendar,NeedDaemonReload "$unit"
         printf 'UnitFileState=%s\n\n' "$(systemctl is-enabled "$unit" 2>/dev/null)"
     done
 fi
