@@ -1,5 +1,7 @@
-"""What base finds on a host and leaves to a person (controls with `repair: manual`), judged the
-same way by the rollout (which reports it as needing attention) and by the compliance check."""
+"""What base reads from a host and judges the same way in the rollout and in the compliance
+check: what it leaves to a person (controls with `repair: manual`, reported by the rollout as
+needing attention), the apt and sysctl.d files that say otherwise than the role, and how a
+host's sysctl settings are read."""
 
 import re
 
