@@ -16,17 +16,32 @@ from pathlib import Path
 import pytest
 
 from roles.base import defaults as base
+from roles.kiosk import defaults as kiosk
+from roles.kiosk.defaults import KIOSK_USER
+from roles.usb_camera.defaults import GROUP as CAMERA_GROUP
+from roles.usb_camera.defaults import UDEV_RULES
 from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
 from roles.vpn_spoke.defaults import INTERFACES
+from tcd.loading import load_inventory
 from tcd.model.province import Office
 
-from .conftest import RolledOut
+from .conftest import INVENTORY, RolledOut
+from .test_cameras import CAMERA_CONTROLS
 from .test_verify import failing, verify
 
 pytestmark = pytest.mark.lab
 ADMIN_KEYS = "/home/{user}/.ssh/authorized_keys"
 SPOKE = INTERFACES[Office.PROVINCE]
+CENTRAL = INTERFACES[Office.CENTRAL]
+KIOSK_UNIT = "/etc/systemd/system/tcd-kiosk.service"
+DISPLAY_OFF = "/etc/systemd/system/tcd-display-off.timer"
+JOURNALD_OURS = "/etc/systemd/journald.conf.d/10-tcd.conf"
 STRAY_SUID = "/usr/local/bin/tcd-test-suid"
+STRAY_PORT = 8765
+# a listener nobody declared (the firewall drops what comes to it): netcat, in the background
+STRAY_LISTENER = f"nc -lk {STRAY_PORT} >/dev/null 2>&1 </dev/null"
+READDED = f"{HUB_INTERFACE}: peer tcd-25195-pc1 (site 25195) re-added"
+RELOADED = "differs from its file"
 
 
 def remove_hub_peer_command(lab: RolledOut, site_gateway: str) -> str:
@@ -43,89 +58,212 @@ def foreign_key(tmp_path: Path) -> str:
     return (tmp_path / "k.pub").read_text().strip()
 
 
+def host_results(rollout: dict) -> dict[str, dict]:
+    """host -> its result (changes, errors, attention) from a rollout's JSON."""
+    return {n: h for s in rollout["sites"] + rollout["hubs"] for n, h in s["hosts"].items()}
+
+
+def clean_up(lab: RolledOut, apt: bool = True) -> None:
+    """What a person does about the findings a rollout leaves to them (the apt drop-in, which
+    loses to the role's settings, only if `apt`)."""
+    lab.lab.ssh("tcd-25217-pc1", f"sudo rm -f {STRAY_SUID}", check=False)
+    stop = "sudo sh -c 'kill $(cat /run/tcd-test-listener.pid) && rm /run/tcd-test-listener.pid'"
+    lab.lab.ssh("tcd-26380-pc1", stop, check=False)
+    if apt:
+        lab.lab.ssh("tcd-25217-gw1", f"sudo rm -f {APT_OVERRIDE}", check=False)
+
+
 @pytest.fixture
-def stray_suid_removed(rolled_out: RolledOut):
-    """Whatever happens, the lab is left without the stray SUID file."""
+def left_clean(rolled_out: RolledOut):
+    """Whatever happens, the lab is left without what the test leaves for a person."""
     yield
-    rolled_out.lab.ssh("tcd-25217-pc1", f"sudo rm -f {STRAY_SUID}", check=False)
+    clean_up(rolled_out)
 
 
-@pytest.mark.usefixtures("stray_suid_removed")
-def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
-    rolled_out: RolledOut, tmp_path: Path
-) -> None:
-    admin = rolled_out.lab.state.ssh_user
-    faults = {
-        # live state that differs from an unchanged file
-        ("tcd-hub-province", "TCD-HUB-001"): remove_hub_peer_command(rolled_out, "tcd-25195-pc1"),
+def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
+    """(host, control) -> a shell command (run as root) that makes that control fail there.
+
+    At least one per `repair: rollout` control of the SSH hosts (the IP cameras' are
+    test_cameras.py's factory reset), spread so no two faults touch the same check."""
+    admin = lab.lab.state.ssh_user
+    sshd_dropin = "/etc/ssh/sshd_config.d/00-local.conf"
+    return {
+        # --- live state that differs from an unchanged file
+        ("tcd-hub-province", "TCD-HUB-001"): remove_hub_peer_command(lab, "tcd-25195-pc1"),
         ("tcd-26380-pc1", "TCD-FW-001"): "nft insert rule inet tcd input accept",
-        ("tcd-hub-central", "TCD-UPD-001"): "systemctl disable --now apt-daily-upgrade.timer",
-        # attributes of a file the role created once (the key itself is never read)
-        (
-            "tcd-25217-gw1",
-            "TCD-VPN-005",
-        ): f"chmod 644 /etc/wireguard/{INTERFACES[Office.CENTRAL]}.key",
-        # verify reads what the system uses, not a daemon's stale view (timedated)
+        ("tcd-25217-gw1", "TCD-FW-002"): "nft insert rule inet tcd input tcp dport 22 accept",
+        ("tcd-hub-central", "TCD-HUB-002"): "nft insert rule inet tcd forward accept",
+        ("tcd-25217-gw1", "TCD-VPN-001"): f"ip link set {SPOKE} down",
+        ("tcd-26380-pc1", "TCD-VPN-002"): f"systemctl stop wg-quick@{CENTRAL}",
+        # masked: `systemctl enable` alone would refuse it
+        ("tcd-25217-pc1", "TCD-TIME-001"): "systemctl mask --now chrony",
+        # (25217's PC is not its site's gateway: it must not forward)
+        ("tcd-25217-pc1", "TCD-NET-001"): "sysctl -q -w net.ipv4.ip_forward=1",
+        # a unit's symlink removed by hand: `systemctl show` (PID 1's cache) still says enabled
+        ("tcd-hub-central", "TCD-UPD-001"): (
+            "rm /etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer"
+        ),
+        # --- accounts and devices
+        ("tcd-hub-province", "TCD-ACC-001"): "useradd -o -u 0 -M -s /usr/sbin/nologin toor",
+        ("tcd-25217-gw1", "TCD-ACC-002"): f"echo {shlex.quote(foreign_key(tmp_path))} "
+        f">> {ADMIN_KEYS.format(user=admin)}",
+        ("tcd-25195-pc1", "TCD-KIOSK-001"): f"echo '{KIOSK_USER}:Kiosk-2026' | chpasswd",
+        ("tcd-25195-pc1", "TCD-USBCAM-002"): f"gpasswd -d {KIOSK_USER} {CAMERA_GROUP}",
+        ("tcd-25195-pc1", "TCD-USBCAM-001"): f"rm {UDEV_RULES}",
+        ("tcd-25195-pc1", "TCD-USBCAM-003"): "dpkg -r v4l-utils",
+        # --- attributes of files the roles created once (the keys themselves are never read)
+        ("tcd-25217-gw1", "TCD-VPN-005"): f"chmod 644 /etc/wireguard/{CENTRAL}.key",
+        ("tcd-hub-province", "TCD-HUB-003"): f"chmod 640 /etc/wireguard/{HUB_INTERFACE}.key",
+        # --- a file the role wrote, edited by hand
+        ("tcd-hub-central", "TCD-LOG-002"): "sed -i 's/^MaxRetentionSec=.*/MaxRetentionSec=1week/'"
+        f" {JOURNALD_OURS}",
+        # --- verify reads what the system uses, not a daemon's stale view (timedated)
         ("tcd-hub-central", "TCD-TIME-002"): "ln -sf /usr/share/zoneinfo/UTC /etc/localtime",
-        # the effect, not only the setting: journald configured persistent keeps nothing (a
+        # --- the effect, not only the setting: journald configured persistent keeps nothing (a
         # removed folder journald makes again itself: a file in its place it cannot)
         ("tcd-25195-pc1", "TCD-LOG-001"): "rm -rf /var/log/journal && touch /var/log/journal",
-        # files the role never wrote that override its own
+        # --- files the roles never wrote that override theirs, in each folder they own
         ("tcd-25217-pc1", "TCD-LOG-001"): "printf '[Journal]\\nStorage=volatile\\n' "
         "> /etc/systemd/journald.conf.d/zz-local.conf",
         ("tcd-25195-pc1", "TCD-ACC-003"): "printf '# added by hand\\n' > /etc/sudoers.d/local "
         "&& chmod 440 /etc/sudoers.d/local",
-        ("tcd-25217-gw1", "TCD-ACC-002"): f"echo {shlex.quote(foreign_key(tmp_path))} "
-        f">> {ADMIN_KEYS.format(user=admin)}",
+        ("tcd-25195-pc1", "TCD-SSH-001"): f"echo 'PasswordAuthentication yes' > {sshd_dropin} "
+        "&& systemctl reload ssh",
+        ("tcd-26380-pc1", "TCD-SSH-002"): f"echo 'PermitRootLogin yes' > {sshd_dropin}",
+        ("tcd-25217-pc1", "TCD-SSH-005"): f"echo 'X11Forwarding yes' > {sshd_dropin}",
+        ("tcd-hub-province", "TCD-SSH-003"): 'echo "AllowGroups $(sshd -T | sed -n '
+        f"'s/^allowgroups //p') users\" > {sshd_dropin}",
+        # (the ciphers pyinfra's SSH library speaks stay in, or no rollout could repair it)
+        ("tcd-hub-central", "TCD-SSH-004"): "echo 'Ciphers aes128-cbc,"
+        f"{','.join(base.SSH_CIPHERS)}' > {sshd_dropin} && systemctl reload ssh",
+        # (not reloaded yet: what systemd runs is still ours, the next boot would not be)
+        ("tcd-26380-pc1", "TCD-KIOSK-002"): f"mkdir -p {KIOSK_UNIT}.d && printf '[Service]\\n"
+        f"ExecStart=\\nExecStart=/usr/bin/cage -- chromium https://example.invalid/\\n' "
+        f"> {KIOSK_UNIT}.d/override.conf",
+        ("tcd-25217-pc1", "TCD-KIOSK-003"): "printf '{\"VideoCaptureAllowedUrls\": []}' > "
+        f"{kiosk.CHROMIUM_POLICIES}/zz-local.json",
+        ("tcd-25195-pc1", "TCD-KIOSK-004"): f"mkdir -p {DISPLAY_OFF}.d && printf '[Timer]\\n"
+        f"OnCalendar=\\nOnCalendar=*-*-* 03:00:00\\n' > {DISPLAY_OFF}.d/override.conf "
+        "&& systemctl daemon-reload",
     }
-    # repair: manual — reported by the rollout, left in place for a person
-    manual = {
-        ("tcd-25217-pc1", "TCD-SUID-001"): f"cp /usr/bin/id {STRAY_SUID} && chmod 4755 {STRAY_SUID}"
-    }
-    # what else those faults rightly fail: the site whose hub peer is gone cannot reach that
-    # office (its last handshake may still be recent: TCD-VPN-001 only may fail); an accept-all
-    # input rule also accepts SSH from anywhere
-    consequences = {("tcd-25195-pc1", "TCD-VPN-003"), ("tcd-26380-pc1", "TCD-FW-002")}
-    maybe = {("tcd-25195-pc1", "TCD-VPN-001")}
+
+
+# what else those faults rightly fail: a site whose hub peer is gone, or whose tunnel is down,
+# cannot reach that office (a hub peer just removed may still show a recent handshake: VPN-001
+# may pass), and a stopped tunnel shows no key running; an accept-all input rule also accepts
+# SSH from anywhere; a foreign browser policy may change what the kiosk opens as well as its
+# devices; the kiosk out of the camera's group is out of a device group
+CONSEQUENCES = {
+    ("tcd-25195-pc1", "TCD-VPN-003"),
+    ("tcd-25217-gw1", "TCD-VPN-003"),
+    ("tcd-26380-pc1", "TCD-VPN-004"),
+    ("tcd-26380-pc1", "TCD-VPN-005"),
+    ("tcd-26380-pc1", "TCD-FW-002"),
+    ("tcd-25217-pc1", "TCD-KIOSK-002"),
+    ("tcd-25195-pc1", "TCD-KIOSK-003"),
+}
+MAYBE = {("tcd-25195-pc1", "TCD-VPN-001")}
+# repair: manual — reported by the rollout, left in place for a person
+MANUAL = {
+    ("tcd-25217-pc1", "TCD-SUID-001"): f"cp /usr/bin/id {STRAY_SUID} && chmod 4755 {STRAY_SUID}",
+    ("tcd-26380-pc1", "TCD-FW-003"): f"{STRAY_LISTENER} & echo $! > /run/tcd-test-listener.pid",
+}
+# not a failure: the role's apt settings win over a later drop-in; the rollout reports the file
+APT_OVERRIDE = f"{base.APT_DROPINS}/99local"
+REPORTED = {
+    ("tcd-25217-gw1", "TCD-UPD-001"): "echo 'APT::Periodic::Unattended-Upgrade \"0\";' "
+    f"> {APT_OVERRIDE}"
+}
+
+
+def test_every_control_a_rollout_repairs_has_a_fault(rolled_out: RolledOut, tmp_path: Path):
+    inventory = load_inventory(INVENTORY)
+    repaired = {c.id for c in inventory.baseline.controls if c.repair == "rollout"}
+    manual = {c.id for c in inventory.baseline.controls if c.repair == "manual"}
+    # a consequence is a fault's too: a tunnel down is an office unreachable
+    faults = {control for _, control in [*fault_table(rolled_out, tmp_path), *CONSEQUENCES]}
+    faults |= CAMERA_CONTROLS  # test_cameras.py: a factory reset fails them all
+    assert repaired <= faults, sorted(repaired - faults)
+    assert manual - {"TCD-CAM-002"} <= {control for _, control in MANUAL}
+
+
+def dry_run_lists_live_repairs(lab: RolledOut) -> float:
+    """A dry run lists the live-state repairs too, and makes none; returns its time."""
+    mark = time.monotonic()
+    dry = lab.rollout("pilot", "--dry")
+    took = time.monotonic() - mark
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    planned = host_results(json.loads(dry.stdout))
+    assert any(READDED in c for c in planned["tcd-hub-province"]["changes"]), planned
+    assert any(RELOADED in c for c in planned["tcd-26380-pc1"]["changes"])
+    peers = lab.lab.ssh("tcd-hub-province", f"sudo wg show {HUB_INTERFACE} peers").stdout
+    assert len(peers.split()) == 2, "the dry run re-added the peer"
+    return took
+
+
+def left_for_a_person(lab: RolledOut, changes: dict) -> None:
+    """The manual findings and the overridden apt setting: reported, left alone."""
+    hosts = host_results(changes)
+    attention = {name: host["attention"] for name, host in hosts.items() if host["attention"]}
+    assert set(attention) == {"tcd-25217-pc1", "tcd-26380-pc1", "tcd-25217-gw1"}, attention
+    (suid,) = attention["tcd-25217-pc1"]
+    assert suid.startswith("TCD-SUID-001") and STRAY_SUID in suid
+    (listener,) = attention["tcd-26380-pc1"]
+    assert listener.startswith("TCD-FW-003") and f"tcp/{STRAY_PORT}" in listener, listener
+    (apt,) = attention["tcd-25217-gw1"]
+    assert apt.startswith("TCD-UPD-001") and APT_OVERRIDE in apt, apt
+    statuses = {s["site"]: s["status"] for s in changes["sites"]}
+    assert statuses == {26380: "needs attention", 25217: "needs attention", 25195: "changed"}
+    still = lab.lab.ssh("tcd-25217-pc1", f"stat -c %a {STRAY_SUID}").stdout.strip()
+    assert still == "4755"
+
+
+@pytest.mark.usefixtures("left_clean")
+def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
+    rolled_out: RolledOut, tmp_path: Path
+) -> None:
+    lab = rolled_out.lab
+    faults = fault_table(rolled_out, tmp_path)
     timings: dict[str, float] = {}
     # a verify right before: the faults land while timedated still holds the zone it read
     verify(rolled_out, tmp_path)
     started = time.monotonic()
     try:
-        for (host, _), command in (faults | manual).items():
-            rolled_out.lab.ssh(host, f"sudo sh -c {shlex.quote(command)}")
+        for (host, _), command in (faults | MANUAL | REPORTED).items():
+            lab.ssh(host, f"sudo sh -c {shlex.quote(command)}")
         broken, result = verify(rolled_out, tmp_path)
         timings["verify (faults)"] = time.monotonic() - started
         assert broken.returncode == 1
         found = failing(result)
-        for expected in set(faults) | set(manual) | consequences:
+        for expected in set(faults) | set(MANUAL) | CONSEQUENCES:
             assert expected in found, f"{expected} did not fail: {sorted(found)}"
-        assert found <= set(faults) | set(manual) | consequences | maybe, sorted(found)
+        assert found <= set(faults) | set(MANUAL) | CONSEQUENCES | MAYBE, sorted(found)
+        timings["rollout --dry"] = dry_run_lists_live_repairs(rolled_out)
     finally:
         mark = time.monotonic()
         repaired = rolled_out.rollout("pilot")
         timings["rollout (repair)"] = time.monotonic() - mark
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     changes = json.loads(repaired.stdout)
-    hosts = {n: h for s in changes["sites"] + changes["hubs"] for n, h in s["hosts"].items()}
-    # the manual one: reported, its site not "changed" nor "unchanged", the file left alone
-    (suid,) = hosts["tcd-25217-pc1"]["attention"]
-    assert suid.startswith("TCD-SUID-001") and STRAY_SUID in suid
-    site = next(s for s in changes["sites"] if s["site"] == 25217)
-    assert site["status"] == "needs attention"
-    still = rolled_out.lab.ssh("tcd-25217-pc1", f"stat -c %a {STRAY_SUID}").stdout.strip()
-    assert still == "4755"
-    rolled_out.lab.ssh("tcd-25217-pc1", f"sudo rm {STRAY_SUID}")  # the person's decision
+    hosts = host_results(changes)
+    left_for_a_person(rolled_out, changes)
     # the repairs the roles made, as the summary names them
-    readded = f"{HUB_INTERFACE}: peer tcd-25195-pc1 (site 25195) re-added"
-    assert any(readded in c for c in hosts["tcd-hub-province"]["changes"])
-    assert any("differs from its file" in c for c in hosts["tcd-26380-pc1"]["changes"])
+    assert any(READDED in c for c in hosts["tcd-hub-province"]["changes"])
+    assert any(RELOADED in c for c in hosts["tcd-26380-pc1"]["changes"])
     assert "/etc/sudoers.d/local" in " ".join(hosts["tcd-25195-pc1"]["changes"])
+    # each host's own: not another host's operation at the same place in its list
+    assert "/etc/sudoers.d/local" not in " ".join(hosts["tcd-26380-pc1"]["changes"])
+    assert any(
+        "wg-province restarted (its link was down)" in c for c in hosts["tcd-25217-gw1"]["changes"]
+    )
 
+    clean_up(rolled_out, apt=False)  # the person's decisions: the stray file and listener go
     mark = time.monotonic()
     done, result = verify(rolled_out, tmp_path)
     timings["verify (repaired)"] = time.monotonic() - mark
+    # the apt drop-in is still there, and loses: the control passes
     assert done.returncode == 0, failing(result)
+    clean_up(rolled_out)
     mark = time.monotonic()
     again = rolled_out.rollout("pilot")
     timings["rollout (no change)"] = time.monotonic() - mark

@@ -14,7 +14,22 @@ SSH_KEX = [
     "curve25519-sha256",
     "curve25519-sha256@libssh.org",
 ]
-SSH_MAX_AUTH_TRIES = 3
+# sshd's session limits (TCD-SSH-005), as sshd_config keywords: few tries and a short grace
+# for a login, idle sessions dropped, no X11, agent, tunnel or user environment, key
+# fingerprints in the journal (who logged in with which key). TCP forwarding is `local` to the
+# cameras' ports on a site's gateway (BaseData.ssh_forward_to), off elsewhere.
+SSH_SESSION = {
+    "MaxAuthTries": "3",
+    "LoginGraceTime": "30",
+    "ClientAliveInterval": "300",
+    "ClientAliveCountMax": "2",
+    "X11Forwarding": "no",
+    "AllowAgentForwarding": "no",
+    "PermitTunnel": "no",
+    "PermitUserEnvironment": "no",
+    "StrictModes": "yes",
+    "LogLevel": "VERBOSE",
+}
 
 # journald (TCD-LOG-001): keep at least 3 months; a year is kept if the disk allows.
 JOURNAL_RETENTION = "1year"
@@ -28,6 +43,25 @@ JOURNAL_DIR = "/var/log/journal"
 SUDOERS_DIR = "/etc/sudoers.d"
 SUDOERS_RULE = "/etc/sudoers.d/tcd-admins"  # the admin group's, written by the role
 SUDOERS_KEPT = ["/etc/sudoers.d/README"]
+
+# apt's policy (TCD-UPD-001) is in /etc/apt/apt.conf, which apt reads after every drop-in of
+# apt.conf.d: packages write drop-ins there (the folder cannot be the role's alone), so the
+# role's settings win over them instead. A drop-in that sets one of these otherwise is reported.
+APT_CONF = "/etc/apt/apt.conf"
+APT_DROPINS = "/etc/apt/apt.conf.d"
+APT_SETTINGS = {
+    "APT::Periodic::Update-Package-Lists": "1",
+    "APT::Periodic::Unattended-Upgrade": "1",
+    "Unattended-Upgrade::Automatic-Reboot": "false",
+    "Unattended-Upgrade::Remove-Unused-Dependencies": "true",
+}
+# the only origins unattended-upgrades takes (a list: the file clears what drop-ins added)
+APT_ORIGINS = ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]
+
+# Kernel settings the role decides (TCD-NET-001), in a sysctl.d file named to come after
+# Debian's own (99-sysctl.conf is /etc/sysctl.conf): packages write to sysctl.d too, so a file
+# read after ours that sets one of these otherwise is reported, not removed.
+SYSCTL_CONF = "/etc/sysctl.d/99-tcd.conf"
 
 NFTABLES_CONF = "/etc/nftables.conf"
 # a digest of the ruleset as last loaded by the role: the running one is compared with it

@@ -6,14 +6,22 @@ Reads its BaseData (role.py); policy choices are in defaults.py.
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.facts.server import Command, Users
-from pyinfra.operations import files, server, systemd
+from pyinfra.operations import server, systemd
 
 from roles.base import defaults
-from roles.base.findings import undeclared_listeners, unexpected_suid_sgid
+from roles.base.findings import (
+    apt_dropin_values_command,
+    later_sysctl_settings,
+    overridden_apt_settings,
+    sysctl_values,
+    undeclared_listeners,
+    unexpected_suid_sgid,
+)
 from roles.base.role import BASE, BaseData
 from roles.common.attention import needs_attention
 from roles.common.files import checked_template, only_ours, template
 from roles.common.packages import install
+from roles.common.units import own_dropins, service
 
 
 @deploy("Base")
@@ -39,20 +47,21 @@ def _time(data: BaseData) -> None:
         servers=data.ntp_servers,
         serve_to=data.ntp_serve_to,
     )
-    # a container (a lab host) may not set the clock; chronyd then only measures and serves
+    # a container (a lab host) may not set the clock; chronyd then only measures and serves.
+    # chrony.service's drop-in folder is the role's: another drop-in could change how it runs
     virt = host.get_fact(Command, "systemd-detect-virt --container || true") or "none"
     dropin = "/etc/systemd/system/chrony.service.d/10-tcd-container.conf"
-    if virt != "none":
-        unit = template(f"{dropin[1:]}.j2", dropin, virt=virt)
-    else:
-        unit = files.file(name="chrony sets the clock", path=dropin, present=False)
-    systemd.daemon_reload(name="systemd reloaded (chrony)", _if=unit.did_change)
-    systemd.service(name="chrony running", service="chrony", running=True, enabled=True)
+    ours = [template(f"{dropin[1:]}.j2", dropin, virt=virt)] if virt != "none" else []
+    unit = ours + own_dropins("chrony.service", [dropin] if ours else [])
+    systemd.daemon_reload(
+        name="systemd reloaded (chrony)", _if=lambda: any(op.did_change() for op in unit)
+    )
+    service("chrony running", "chrony")
     systemd.service(
         name="chrony restarted",
         service="chrony",
         restarted=True,
-        _if=lambda: conf.did_change() or unit.did_change(),
+        _if=lambda: conf.did_change() or any(op.did_change() for op in unit),
     )
 
 
@@ -110,7 +119,7 @@ def _sshd(data: BaseData) -> None:
         ciphers=defaults.SSH_CIPHERS,
         macs=defaults.SSH_MACS,
         kex=defaults.SSH_KEX,
-        max_auth_tries=defaults.SSH_MAX_AUTH_TRIES,
+        session=defaults.SSH_SESSION,
         forward_to=data.ssh_forward_to,
     )
     systemd.service(
@@ -122,7 +131,7 @@ def _sshd(data: BaseData) -> None:
 
 
 def _firewall(data: BaseData) -> None:
-    systemd.service(name="nftables enabled", service="nftables", running=True, enabled=True)
+    service("nftables running", "nftables")
     conf = template(
         "etc/nftables.conf.j2",
         defaults.NFTABLES_CONF,
@@ -152,49 +161,59 @@ def _firewall(data: BaseData) -> None:
         server.shell(name="Ruleset reloaded (the running one differs from its file)", commands=load)
     else:
         server.shell(name="Ruleset reloaded", commands=load, _if=conf.did_change)
-    if data.forwarding:
-        sysctl = template(
-            "etc/sysctl.d/60-tcd-forwarding.conf.j2", "/etc/sysctl.d/60-tcd-forwarding.conf"
-        )
-        server.shell(
-            name="Forwarding on",
-            commands=["sysctl -q -p /etc/sysctl.d/60-tcd-forwarding.conf"],
-            _if=sysctl.did_change,
-        )
+    _kernel(data)
+
+
+def _kernel(data: BaseData) -> None:
+    """The settings in the role's sysctl.d file, and running (TCD-NET-001)."""
+    conf = template("etc/sysctl.d/99-tcd.conf.j2", defaults.SYSCTL_CONF, settings=data.sysctl)
+    apply = [f"sysctl -q -p {defaults.SYSCTL_CONF}"]
+    running = host.get_fact(Command, command=f"sysctl -e {' '.join(data.sysctl)}") or ""
+    if sysctl_values(running.splitlines()) != data.sysctl:
+        server.shell(name="Kernel settings applied (the running ones differ)", commands=apply)
+    else:
+        server.shell(name="Kernel settings applied", commands=apply, _if=conf.did_change)
+    # read at boot after ours, a file setting one of them otherwise would win then
+    config = host.get_fact(Command, command="systemd-analyze cat-config sysctl.d") or ""
+    for found in later_sysctl_settings(config.splitlines(), defaults.SYSCTL_CONF, data.sysctl):
+        needs_attention("TCD-NET-001", f"{found} (read after {defaults.SYSCTL_CONF})")
 
 
 def _routes(data: BaseData) -> None:
     """A host behind its site's gateway reaches the offices through it (a boot-time unit, so
     it holds whatever manages the rest of the network; a no-op unit elsewhere)."""
-    unit = template(
-        "etc/systemd/system/tcd-office-routes.service.j2",
-        "/etc/systemd/system/tcd-office-routes.service",
-        routes=data.routes,
+    name = "tcd-office-routes.service"
+    unit = [
+        template(
+            f"etc/systemd/system/{name}.j2", f"/etc/systemd/system/{name}", routes=data.routes
+        ),
+        *own_dropins(name),
+    ]
+    systemd.daemon_reload(
+        name="systemd reloaded (routes)", _if=lambda: any(op.did_change() for op in unit)
     )
-    systemd.daemon_reload(name="systemd reloaded (routes)", _if=unit.did_change)
-    systemd.service(
-        name="Office routes", service="tcd-office-routes.service", running=True, enabled=True
-    )
+    service("Office routes", name)
     systemd.service(
         name="Office routes applied",
-        service="tcd-office-routes.service",
+        service=name,
         restarted=True,
-        _if=unit.did_change,
+        _if=lambda: any(op.did_change() for op in unit),
     )
 
 
 def _updates() -> None:
-    template("etc/apt/apt.conf.d/20auto-upgrades.j2", "/etc/apt/apt.conf.d/20auto-upgrades")
     template(
-        "etc/apt/apt.conf.d/52tcd-unattended-upgrades.j2",
-        "/etc/apt/apt.conf.d/52tcd-unattended-upgrades",
+        "etc/apt/apt.conf.j2",
+        defaults.APT_CONF,
+        settings=defaults.APT_SETTINGS,
+        origins=defaults.APT_ORIGINS,
     )
-    systemd.service(
-        name="apt-daily-upgrade timer",
-        service="apt-daily-upgrade.timer",
-        running=True,
-        enabled=True,
-    )
+    # our file wins over every drop-in; one that says otherwise is shown to a person (it may
+    # be a package's, or someone's attempt to stop updates)
+    found = host.get_fact(Command, command=apt_dropin_values_command()) or ""
+    for override in overridden_apt_settings(found.splitlines()):
+        needs_attention("TCD-UPD-001", f"{override} (overridden by {defaults.APT_CONF})")
+    service("apt-daily-upgrade timer", "apt-daily-upgrade.timer")
 
 
 def _journal() -> None:

@@ -1,5 +1,9 @@
-"""What base finds on a host and leaves to a person (controls with `repair: manual`), judged the
-same way by the rollout (which reports it as needing attention) and by the compliance check."""
+"""What base reads from a host and judges the same way in the rollout and in the compliance
+check: what it leaves to a person (controls with `repair: manual`, reported by the rollout as
+needing attention), the apt and sysctl.d files that say otherwise than the role, and how a
+host's sysctl settings are read."""
+
+import re
 
 import netaddr
 
@@ -38,3 +42,76 @@ def unexpected_suid_sgid(paths: list[str]) -> list[str]:
     """SUID/SGID files (from `defaults.FIND_SUID_SGID`) outside the allowed list (TCD-SUID-001)."""
     allowed = set(defaults.SUID_SGID_ALLOWED)
     return sorted(p for p in (line.strip() for line in paths) if p and p not in allowed)
+
+
+def apt_dropin_values_command() -> str:
+    """A shell command printing "file<TAB>key value" for each of the role's apt settings that a
+    drop-in of apt.conf.d sets, each file read alone by apt itself (APT_CONFIG naming it as the
+    main file, with no parts folder)."""
+    keys = " ".join(defaults.APT_SETTINGS)
+    return (
+        "c=$(mktemp) && for f in " + defaults.APT_DROPINS + '/*; do [ -f "$f" ] || continue; '
+        """printf 'Dir::Etc::parts "/dev/null";\\nDir::Etc::main "%s";\\n' "$f" > "$c"; """
+        f'APT_CONFIG="$c" apt-config dump --format "%f %v%n" {keys} 2>/dev/null '
+        '| sed "s|^|$f\t|"; done; rm -f "$c"'
+    )
+
+
+def overridden_apt_settings(lines: list[str]) -> list[str]:
+    """'FILE sets KEY "VALUE"' for each drop-in setting one of the role's apt settings otherwise
+    (`lines` from apt_dropin_values_command)."""
+    found = []
+    for line in lines:
+        path, _, setting = line.partition("\t")
+        key, _, value = setting.partition(" ")
+        wanted = defaults.APT_SETTINGS.get(key)
+        if wanted is not None and value != wanted:
+            found.append(f'{path} sets {key} "{value}"')
+    return found
+
+
+# the line systemd-analyze cat-config starts each file with ("# /etc/sysctl.d/99-tcd.conf")
+_FILE_HEADER = re.compile(r"^# (/\S+\.conf)$")
+
+
+def sysctl_values(lines: list[str]) -> dict[str, str]:
+    """key -> value from `sysctl` output or sysctl.d lines ("key = value"; a key may use "/"
+    and start with "-"); comments skipped, the last assignment of a key wins."""
+    values = {}
+    for line in lines:
+        key, sep, value = line.strip().partition("=")
+        if sep and not key.startswith(("#", ";")):
+            values[key.strip().lstrip("-").replace("/", ".")] = value.strip()
+    return values
+
+
+def sysctl_files(lines: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """(file, its settings) in the order systemd reads them at boot, from `systemd-analyze
+    cat-config sysctl.d`."""
+    files: list[tuple[str, list[str]]] = []
+    for line in lines:
+        header = _FILE_HEADER.match(line)
+        if header:
+            files.append((header.group(1), []))
+        elif files:
+            files[-1][1].append(line)
+    return [(path, sysctl_values(body)) for path, body in files]
+
+
+def sysctl_at_boot(lines: list[str]) -> dict[str, str]:
+    """The values the kernel gets at boot: the last file setting a key wins."""
+    return {k: v for _, settings in sysctl_files(lines) for k, v in settings.items()}
+
+
+def later_sysctl_settings(lines: list[str], ours: str, wanted: dict[str, str]) -> list[str]:
+    """'FILE sets KEY = VALUE' for each file read after `ours` at boot that sets one of
+    `wanted` otherwise (`lines` from `systemd-analyze cat-config sysctl.d`)."""
+    found, after = [], False
+    for path, settings in sysctl_files(lines):
+        if path == ours:
+            after = True
+            continue
+        for key, value in settings.items():
+            if after and key in wanted and value != wanted[key]:
+                found.append(f"{path} sets {key} = {value}")
+    return found

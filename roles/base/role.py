@@ -63,6 +63,14 @@ class BaseData(RoleData):
     routes: tuple[Route, ...]
     ssh_forward_to: tuple[Forward, ...]
 
+    @property
+    def sysctl(self) -> dict[str, str]:
+        """The kernel settings the role sets (TCD-NET-001), as sysctl.d writes them."""
+        return {
+            "net.ipv4.ip_forward": "1" if self.forwarding else "0",
+            "net.ipv6.conf.all.forwarding": "0",
+        }
+
     @classmethod
     def build(cls, subject: Subject) -> "BaseData":
         province = subject.inventory.province
@@ -172,6 +180,7 @@ BASE = Role(
             *("sshd", "nft", "listeners", "passwd", "group", "sudoers_d", "sudo"),
             *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
             *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
+            *("sysctl", "sysctl_d"),
         ),
         units=("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
         packages=("unattended-upgrades",),

@@ -1,12 +1,13 @@
 """Put a file rendered from templates/ (paths mirror the target) onto the current host."""
 
+import shlex
 from collections.abc import Iterable
 from io import StringIO
 from typing import Any
 
 from pyinfra import host
 from pyinfra.api.operation import OperationMeta
-from pyinfra.facts.files import FindFiles
+from pyinfra.facts.server import Command
 from pyinfra.operations import files, server, systemd
 
 from tcd.render import render
@@ -51,9 +52,12 @@ def only_ours(folder: str, ours: Iterable[str]) -> list[OperationMeta]:
     decide the effective configuration and that the role manages exclusively (roles/README.md
     lists them), a file someone else put there could override the role's policy."""
     keep = set(ours)
-    found = host.get_fact(FindFiles, path=folder, maxdepth=1) or []
+    # a symlink is a drop-in too; a folder that does not exist holds nothing
+    listing = f"find {folder} -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null || true"
+    found = (host.get_fact(Command, command=listing) or "").splitlines()
+    # rm, not files.file(present=False): that refuses a symlink
     return [
-        files.file(name=f"Remove {path}", path=path, present=False)
+        server.shell(name=f"Remove {path}", commands=[f"rm -f {shlex.quote(path)}"])
         for path in sorted(found)
         if path not in keep
     ]

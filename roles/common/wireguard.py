@@ -10,6 +10,7 @@ from pyinfra.operations import files, server, systemd
 
 from roles.common import packages as debian
 from roles.common.files import template
+from roles.common.units import service
 
 KEY_DIR = "/etc/wireguard"
 
@@ -119,19 +120,19 @@ def interface(
     (public key -> Peer) kept to the config's."""
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
-    up = systemd.service(name=f"{name} up", service=unit, running=True, enabled=True)
+    up = service(f"{name} up", unit)
     # a link set down or deleted by hand leaves the unit active but the tunnel (and its routes)
     # gone; a unit that was not running is started above instead
     link = host.get_fact(LinkState, interface=name)
+    if link != "up" and not up.will_change:
+        systemd.service(
+            name=f"{name} restarted (its link was {link})", service=unit, restarted=True
+        )
     systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
-        _if=lambda: (
-            (link != "up" and not up.did_change())
-            or conf.did_change()
-            or (key is not None and key.did_change())
-        ),
+        _if=lambda: conf.did_change() or (key is not None and key.did_change()),
     )
     if link == "up":
         _peers_as_configured(name, peers, conf)

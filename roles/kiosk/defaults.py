@@ -10,4 +10,9 @@ KIOSK_GROUPS = ["video", "audio", "render", "input"]
 # /etc/shadow password fields that mean "no password" (locked, or never set)
 NO_PASSWORD = ["!", "*", "!*"]
 KIOSK_TTY = "tty1"
-CHROMIUM_POLICY = "/etc/chromium/policies/managed/tcd-reception.json"
+# Chromium applies every file in its managed policies folder, whatever its name: the folder is
+# the role's alone (another file could allow other sites or take the camera away)
+CHROMIUM_POLICIES = "/etc/chromium/policies/managed"
+CHROMIUM_POLICY = f"{CHROMIUM_POLICIES}/tcd-reception.json"
+# the screen's schedule: on and off at the office hours' ends (TCD-KIOSK-004)
+DISPLAY_TIMERS = ("tcd-display-on.timer", "tcd-display-off.timer")

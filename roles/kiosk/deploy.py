@@ -7,8 +7,9 @@ from pyinfra.api import deploy
 from pyinfra.facts.server import Users
 from pyinfra.operations import server, systemd
 
-from roles.common.files import template
+from roles.common.files import only_ours, template
 from roles.common.packages import install
+from roles.common.units import own_dropins, service
 from roles.kiosk import defaults
 from roles.kiosk.role import KIOSK
 
@@ -47,6 +48,7 @@ def main() -> None:
         url=data.url,
         origin=data.url_origin,
     )
+    only_ours(defaults.CHROMIUM_POLICIES, [defaults.CHROMIUM_POLICY])
     unit = template(
         "etc/systemd/system/tcd-kiosk.service.j2",
         "/etc/systemd/system/tcd-kiosk.service",
@@ -65,14 +67,16 @@ def main() -> None:
     )
     timers = [
         template(f"etc/systemd/system/{name}.j2", f"/etc/systemd/system/{name}", **schedule)
-        for name in ("tcd-display@.service", "tcd-display-on.timer", "tcd-display-off.timer")
+        for name in ("tcd-display@.service", *defaults.DISPLAY_TIMERS)
     ]
-    changed = [unit, script, *timers]
+    # the units' drop-in folders are the role's: another drop-in could change what the kiosk
+    # opens or when the screen goes off
+    units = ("tcd-kiosk.service", "tcd-display@.service", *defaults.DISPLAY_TIMERS)
+    removed = [op for name in units for op in own_dropins(name)]
+    changed = [unit, script, *timers, *removed]
     systemd.daemon_reload(
         name="systemd reloaded", _if=lambda: any(op.did_change() for op in changed)
     )
-    systemd.service(
-        name="Kiosk session enabled", service="tcd-kiosk.service", enabled=True, running=None
-    )
-    for timer in ("tcd-display-on.timer", "tcd-display-off.timer"):
-        systemd.service(name=f"{timer} enabled", service=timer, enabled=True, running=True)
+    service("Kiosk session enabled", "tcd-kiosk.service", running=None)
+    for timer in defaults.DISPLAY_TIMERS:
+        service(f"{timer} enabled", timer)

@@ -37,8 +37,8 @@ KIOSK = Role(
     data=KioskData,
     packages=tuple(defaults.PACKAGES),
     reads=Reads(
-        sections=("kiosk_password", "kiosk_groups", "passwd", "sudo"),
-        units=("tcd-kiosk.service", "tcd-display-on.timer", "tcd-display-off.timer"),
+        sections=("kiosk_password", "kiosk_groups", "passwd", "sudo", "chromium_policies"),
+        units=("tcd-kiosk.service", *defaults.DISPLAY_TIMERS),
         files=(defaults.CHROMIUM_POLICY,),
     ),
 )

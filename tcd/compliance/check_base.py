@@ -10,7 +10,12 @@ import netaddr
 import pytest
 
 from roles.base import defaults
-from roles.base.findings import undeclared_listeners, unexpected_suid_sgid
+from roles.base.findings import (
+    sysctl_at_boot,
+    sysctl_values,
+    undeclared_listeners,
+    unexpected_suid_sgid,
+)
 from roles.base.role import BASE
 from tcd.compliance import nft
 from tcd.compliance.host import CheckedHost
@@ -79,8 +84,16 @@ def test_ssh_no_root_login(target: CheckedHost) -> None:
 def test_ssh_admin_group_only(target: CheckedHost) -> None:
     config = sshd(target)
     group = target.of(ROLE).admin_group
-    assert config.get("allowgroups") == group, (
-        f"sshd AllowGroups is {config.get('allowgroups')!r}, expected {group!r}"
+    # AllowGroups adds up across lines and files: `sshd -T` prints one line per group
+    allowed = sorted(
+        {
+            v
+            for k, v in (ln.partition(" ")[::2] for ln in target.lines("sshd"))
+            if k == "allowgroups"
+        }
+    )
+    assert allowed == [group], (
+        f"sshd AllowGroups is {' '.join(allowed) or 'unset'}, expected {group}"
     )
     assert "allowusers" not in config, f"sshd AllowUsers is set: {config['allowusers']}"
 
@@ -97,6 +110,22 @@ def test_ssh_algorithms(target: CheckedHost) -> None:
         assert option in config, f"sshd -T shows no {option}"
         extra = set(config[option].split(",")) - set(allowed)
         assert not extra, f"sshd {option} allows {', '.join(sorted(extra))}"
+
+
+@control("TCD-SSH-005")
+def test_ssh_session_limits(target: CheckedHost) -> None:
+    config = sshd(target)
+    wanted = {keyword.lower(): value for keyword, value in defaults.SSH_SESSION.items()}
+    forward_to = target.of(ROLE).ssh_forward_to
+    wanted["allowtcpforwarding"] = "local" if forward_to else "no"
+    for option, value in wanted.items():
+        assert config.get(option) == value, (
+            f"sshd {option} is {config.get(option)}, expected {value}"
+        )
+    if forward_to:
+        opened = set(config.get("permitopen", "").split())
+        declared = {f"{to.address}:{to.port}" for to in forward_to}
+        assert opened == declared, f"sshd PermitOpen is {' '.join(sorted(opened))}"
 
 
 @control("TCD-FW-001")
@@ -149,6 +178,17 @@ def test_only_declared_listeners(target: CheckedHost) -> None:
 def test_no_unexpected_suid_sgid_files(target: CheckedHost) -> None:
     found = unexpected_suid_sgid(target.lines("suid_sgid"))
     assert not found, f"SUID/SGID files nobody expects: {', '.join(found)}"
+
+
+@control("TCD-NET-001")
+def test_forwarding_as_the_host_routes(target: CheckedHost) -> None:
+    wanted = target.of(ROLE).sysctl
+    running = sysctl_values(target.lines("sysctl"))
+    at_boot = sysctl_at_boot(target.lines("sysctl_d"))
+    for key, value in wanted.items():
+        assert running.get(key) == value, f"{key} is {running.get(key)}, expected {value}"
+        after_boot = at_boot.get(key, "the kernel's default")
+        assert after_boot == value, f"{key} would be {after_boot} after a reboot, not {value}"
 
 
 def accounts(target: CheckedHost) -> list[list[str]]:
@@ -233,8 +273,16 @@ def test_timezone(target: CheckedHost) -> None:
 def test_unattended_upgrades(target: CheckedHost) -> None:
     package = target.section("packages")
     assert "unattended-upgrades\tii" in package, f"unattended-upgrades not installed: {package}"
-    apt = target.section("apt")
-    assert 'APT::Periodic::Unattended-Upgrade "1";' in apt, "Unattended-Upgrade is not 1"
+    # what apt uses, whichever file set it (a later drop-in would win over an earlier one)
+    effective: dict[str, list[str]] = {}
+    for line in target.lines("apt"):
+        key, _, value = line.partition(" ")
+        effective.setdefault(key, []).append(value)
+    for key, wanted in defaults.APT_SETTINGS.items():
+        value = effective.get(key, ["unset"])[-1]
+        assert value == wanted, f'apt {key} is "{value}", expected "{wanted}"'
+    origins = effective.get("Unattended-Upgrade::Origins-Pattern::", [])
+    assert origins == defaults.APT_ORIGINS, f"unattended-upgrades takes updates from {origins}"
     timer = unit(target, "apt-daily-upgrade.timer").get("UnitFileState")
     assert timer == "enabled", f"apt-daily-upgrade.timer is {timer}"
 

@@ -17,6 +17,10 @@ USER = defaults.KIOSK_USER
 
 
 def policy(target: CheckedHost) -> dict:
+    """The kiosk browser's policy: the role's file, alone in the managed folder (Chromium
+    applies every file there)."""
+    others = sorted(set(target.lines("chromium_policies")) - {defaults.CHROMIUM_POLICY})
+    assert not others, f"browser policies the kiosk does not set: {', '.join(others)}"
     text = target.file(defaults.CHROMIUM_POLICY)
     assert text is not None, f"{defaults.CHROMIUM_POLICY} is missing"
     try:
@@ -34,6 +38,16 @@ def calendars(target: CheckedHost) -> list[str]:
         return [ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Normalized" in ln]
 
     return target.fact("calendars", normalise)
+
+
+def loaded(target: CheckedHost, name: str) -> dict[str, str]:
+    """A unit as systemd runs it; its files (or a drop-in) changed since systemd loaded them
+    would change it at the next reload or boot, so they must agree."""
+    unit = target.units().get(name, {})
+    assert unit.get("NeedDaemonReload") != "yes", (
+        f"{name} changed on disk since systemd loaded it (a drop-in or an edit not yet applied)"
+    )
+    return unit
 
 
 PREFETCH = [calendars]  # live reads beyond the snapshot, done before the first check
@@ -56,7 +70,7 @@ def test_kiosk_no_password_no_sudo(target: CheckedHost) -> None:
 @control("TCD-KIOSK-002")
 def test_kiosk_opens_the_platform(target: CheckedHost) -> None:
     kiosk = target.of(ROLE)
-    unit = target.units().get("tcd-kiosk.service", {})
+    unit = loaded(target, "tcd-kiosk.service")
     assert unit.get("UnitFileState") == "enabled", "tcd-kiosk.service is not enabled"
     assert kiosk.url in unit.get("ExecStart", "").split(), (
         f"tcd-kiosk.service does not open {kiosk.url}"
@@ -84,7 +98,7 @@ def test_screen_on_in_office_hours(target: CheckedHost) -> None:
     # systemd shows calendars normalised ("Mon..Sat"): the host normalises ours the same way
     forms = calendars(target)
     for timer, form in zip(("on", "off"), forms, strict=True):
-        unit = target.units().get(f"tcd-display-{timer}.timer", {})
+        unit = loaded(target, f"tcd-display-{timer}.timer")
         assert unit.get("UnitFileState") == "enabled", f"tcd-display-{timer}.timer is off"
         shown = unit.get("TimersCalendar", "")
         assert f"OnCalendar={form} " in shown, (

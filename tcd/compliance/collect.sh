@@ -26,14 +26,19 @@ read_kiosk_password() {
     case "$field" in '!'|'*'|'!*'|'') printf '%s\n' "$field" ;; *) echo set ;; esac
 }
 read_kiosk_groups() { id -nG "$KIOSK" 2>&1; }
+read_chromium_policies() { find /etc/chromium/policies/managed -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null; }
 read_packages() { dpkg-query -W -f '${Package}\t${db:Status-Abbrev}\n' $PACKAGES 2>&1; }
-read_apt() { apt-config dump APT::Periodic; }
+# apt's effective settings (its file and every drop-in, read as apt reads them): "key value"
+read_apt() { apt-config dump --format '%f %v%n' APT::Periodic Unattended-Upgrade; }
 read_journald() { systemd-analyze cat-config systemd/journald.conf; }
 read_journal_dir() { ls -d /var/log/journal 2>&1; }
 # the journal files journald has open: the effect of Storage=persistent, not only the setting
 read_journal_files() { ls -l "/proc/$(pidof systemd-journald)/fd" 2>&1 | sed -n 's|.* -> ||p'; }
 # every SUID/SGID regular file on the root filesystem (roles/base/defaults.FIND_SUID_SGID)
 read_suid_sgid() { find / -xdev -type f \( -perm -4000 -o -perm -2000 \) -print 2>/dev/null; }
+# the running forwarding settings, and the sysctl.d files in the order boot reads them
+read_sysctl() { sysctl -a -r forward 2>/dev/null; }
+read_sysctl_d() { systemd-analyze cat-config sysctl.d 2>&1; }
 read_chrony_sources() { chronyc -c -n sources 2>&1; }
 read_chrony_tracking() { chronyc -n tracking 2>&1; }
 # the zone the system uses is /etc/localtime's target; timedatectl asks systemd-timedated, which
@@ -57,7 +62,12 @@ for name in "$@"; do
 done
 if [ -n "$UNITS" ]; then
     section units
-    systemctl show -p Id,UnitFileState,ActiveState,ExecStart,TimersCalendar $UNITS
+    # UnitFileState from `systemctl show` is PID 1's cache (a unit whose symlink was removed by
+    # hand shows "enabled" until the next daemon-reload): is-enabled reads the unit files
+    for unit in $UNITS; do
+        systemctl show -p Id,ActiveState,ExecStart,TimersCalendar,NeedDaemonReload "$unit"
+        printf 'UnitFileState=%s\n\n' "$(systemctl is-enabled "$unit" 2>/dev/null)"
+    done
 fi
 for file in $FILES; do
     if [ -f "$file" ]; then section "file $file"; cat "$file"; fi

@@ -3,7 +3,7 @@
 Built once with debootstrap and cached under the lab cache (default /var/cache/tcd-fleet); the
 cache key is a digest of the recipe (suite, packages, post-processing version), so the image is
 rebuilt exactly when the package list changes. Hosts never reach the internet: whatever a role
-installs must be in IMAGE_PACKAGES.
+installs must be in IMAGE_PACKAGES (installed, and its .deb kept in apt's archive).
 """
 
 import hashlib
@@ -20,7 +20,7 @@ from tcd.lab.system import LabCommandError
 
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-RECIPE_VERSION = 3  # bump when _finish() changes what ends up in the tree
+RECIPE_VERSION = 4  # bump when _finish() changes what ends up in the tree
 HOST_PACKAGES = (
     # what makes it a field-like host, as the IT team installs a PC before handing it over
     "systemd",
@@ -132,7 +132,7 @@ def _finish(root: Path) -> None:
     (root / "usr" / "sbin" / "policy-rc.d").unlink(missing_ok=True)
     (root / "etc" / "machine-id").write_text("")
     (root / "etc" / "hostname").write_text("localhost\n")
-    for deb in (root / "var" / "cache" / "apt" / "archives").glob("*.deb"):
-        deb.unlink()
+    # The roles' .debs stay in apt's archive: a host reinstalls a role package someone removed
+    # from there, offline, as a field host would from its mirror (TCD-USBCAM-003's repair).
     # nobody reads a container's console login prompt; ~2 MiB per idle host saved
     (root / "etc" / "systemd" / "system" / "console-getty.service").symlink_to("/dev/null")

@@ -42,6 +42,7 @@ from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.planning.hostdata import HostData
+from tcd.rollout import opnames
 from tcd.rollout.cameras import configure_cameras, ip_cameras
 from tcd.target import Target
 
@@ -304,6 +305,7 @@ class _Phase:
             config=Config(SUDO=True, PARALLEL=parallel, FAIL_PERCENT=None),
         )
         self.state.add_callback_handler(_Progress(reporter, self._error))
+        opnames.record()
         self.state.set_stage(StateStage.Connect)
         connect_all(self.state)
 
@@ -338,7 +340,7 @@ class _Phase:
                 if op_hash not in state.ops[host]:
                     continue
                 op_meta = state.ops[host][op_hash].operation_meta
-                name = ", ".join(sorted(state.get_op_meta(op_hash).names))
+                name = opnames.name_of(state, host, op_hash)
                 if self.dry:
                     # an operation run only `_if` another changed follows from that one
                     conditional = state.ops[host][op_hash].global_arguments.get("_if")
@@ -354,6 +356,7 @@ class _Phase:
                     said = [x for x in op_meta.stderr_lines + op_meta.stdout_lines if x.strip()]
                     reason = f": {said[-1].strip()}" if said else ""
                     self.results[host.name].errors.append(f"{name} failed{reason}")
+        opnames.forget(state)
         for host in state.failed_hosts:
             if not self.results[host.name].errors:
                 self.results[host.name].errors.append("failed")
