@@ -74,7 +74,7 @@ def _put(path: Path, sheet: str, cell: str, value) -> None:
 P = PCS.title
 BAD_CELLS = {
     "not a number": (P, PCS.cell("ram_gb", 0), "tám", "không phải là số", "not a number"),
-    "unknown unit": (P, PCS.cell("ram_gb", 0), "8 GB DDR4", "đơn vị 'GB DDR4'", "unknown unit"),
+    "unknown unit": (P, PCS.cell("ram_gb", 0), "8 MB", "đơn vị 'MB'", "unknown unit"),
     "not whole": (P, PCS.cell("count", 0), "1,5", "phải là số nguyên", "must be a whole"),
     "zero RAM": (P, PCS.cell("ram_gb", 0), "0", "phải lớn hơn 0", "Input should be greater"),
     "too large": (
