@@ -278,9 +278,15 @@ def test_import_keeps_comments_and_order_and_twice_changes_nothing(tcd, inventor
     path = site_file(inventory_copy, 25222)
     before = path.read_text(encoding="utf-8")
 
-    first = tcd("survey", "import", *demo)
+    # two pilot units' surveys found another uplink than the planned one
+    first = tcd("survey", "import", "--replace-planned", *demo)
     assert first.exit_code == 0, first.stderr
+    assert first.stderr == ""  # no warning: nothing outside the answer cells
     assert f"{len(demo)} site file(s) updated, 0 unchanged." in first.stdout
+    assert (
+        "  replaced planned uplink.bandwidth_mbps 200 → 100; uplink.provider VNPT Đồng Nai →"
+        " VNPT Bình Phước\n" in first.stdout
+    )
     after = path.read_text(encoding="utf-8")
     assert "survey: not_surveyed" not in after
     # every comment stays, in order, except the seeded ones the survey made untrue
