@@ -342,7 +342,11 @@ def _beside_form_answer(
     value = worksheet[cell].value
     answer = next((a for a in form.answers if form.row(a.target) == row), None)
     answer_cell = f"B{row}"
-    if answer is None or not is_blank(worksheet[answer_cell].value):
+    if (
+        answer is None
+        or not is_blank(worksheet[answer_cell].value)
+        or not _reads_as(value, answer, reading.today)
+    ):
         _stray(reading, form.title, cell, value)
         return
     reading.problem(
@@ -354,6 +358,15 @@ def _beside_form_answer(
         f" {answer_cell}, which is empty",
     )
     reading.failed.add((form.title, answer_cell))  # not also "required, left empty"
+
+
+def _reads_as(value: Any, answer: Answer, today: dt.date) -> bool:
+    """Whether a text would be a valid answer to `answer`: beside its empty cell, it is one."""
+    try:
+        read_answer(value, "s", answer, today)
+    except CellError:
+        return False
+    return True
 
 
 def _below_table(table: TableSheet, row: int, column: int) -> bool:
