@@ -34,6 +34,13 @@ def refused(tcd, tmp_path, workbook, *args):
     return result.stderr.splitlines()
 
 
+def one_problem(tcd, tmp_path, workbook, *args):
+    """Import `workbook`, expecting exactly one problem and nothing written: the problem."""
+    problem, closing = refused(tcd, tmp_path, workbook, *args)
+    assert closing == "1 problem in 1 workbook; nothing was written."
+    return problem
+
+
 def imported(tcd, workbook, *args):
     result = tcd("survey", "import", *args, str(workbook))
     assert result.exit_code == 0, result.stderr
@@ -75,12 +82,11 @@ def test_a_number_too_large_the_vietnamese_way_is_not_read_the_other_way(
 ):
     """'1.500' m² is 1500 m², refused by the limit; never 1,5 m² (too small to be a room)."""
     typed = answers({"survey.room.area_m2": "1.500"})
-    lines = refused(tcd, tmp_path, build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed))
-    assert lines == [
+    workbook = build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed)
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Phòng và điện › B5: không được lớn hơn 1000 — Input should be less than or"
-        " equal to 1000 (got 1500)",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " equal to 1000 (got 1500)"
+    )
 
 
 AMBIGUOUS = [
@@ -116,17 +122,13 @@ AMBIGUOUS = [
 def test_an_ambiguous_number_is_refused_with_both_readings(tcd, inventory_copy, tmp_path, case):
     place, cell, typed, message = case
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, typed=answers({place: typed}))
-    lines = refused(tcd, tmp_path, workbook)
-    assert lines == [
-        f"phieu.xlsx › {cell}: {message}",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+    assert one_problem(tcd, tmp_path, workbook) == f"phieu.xlsx › {cell}: {message}"
 
 
 def test_a_limit_of_zero_is_printed_as_0(tcd, inventory_copy, tmp_path):
     typed = answers({"survey.pcs.0.ram_gb": "0"})
-    lines = refused(tcd, tmp_path, build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed))
-    assert lines[0] == (
+    workbook = build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed)
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Máy tính › D4: phải lớn hơn 0 — Input should be greater than 0 (got 0)"
     )
 
@@ -186,12 +188,11 @@ def test_a_formula_is_read_by_its_computed_value(tcd, inventory_copy, tmp_path):
 
 def test_a_formula_never_computed_is_still_refused(tcd, inventory_copy, tmp_path):
     typed = answers({"survey.pcs.0.ram_gb": "=4*2"})
-    lines = refused(tcd, tmp_path, build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed))
-    assert lines == [
+    workbook = build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed)
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Máy tính › D4: ô chứa công thức chưa được tính ra giá trị, hãy nhập trực"
-        " tiếp giá trị — the cell holds a formula with no computed value; type the value itself",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " tiếp giá trị — the cell holds a formula with no computed value; type the value itself"
+    )
 
 
 # ---- nothing typed is dropped ------------------------------------------------------------------
@@ -204,12 +205,11 @@ def test_an_answer_beside_its_cell_is_an_error(tcd, inventory_copy, tmp_path):
     typed = answers({"survey.room.air_conditioned": None})
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, typed=typed, edit=beside)
     assert ROOM.cell("survey", "room", "air_conditioned") == "B6"
-    assert refused(tcd, tmp_path, workbook) == [
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Phòng và điện › C6: 'Có' ghi ngoài ô trả lời: câu trả lời cho “Có điều"
         " hòa” phải ghi vào ô B6 (đang trống) — 'Có' is outside the answer cell: the answer to"
-        " 'Có điều hòa' goes in B6, which is empty",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " 'Có điều hòa' goes in B6, which is empty"
+    )
 
 
 def test_a_note_outside_the_form_is_a_warning(tcd, inventory_copy, tmp_path):
@@ -240,12 +240,11 @@ def test_a_row_below_a_table_is_an_error(tcd, inventory_copy, tmp_path):
         sheet[f"C{last + 1}"] = "Core i3-4130"
 
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, edit=extra_pc)
-    assert refused(tcd, tmp_path, workbook) == [
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Máy tính › A24: dòng 24 ('1') ở dưới bảng, không được nhập: bảng có 20 dòng"
         " (dòng 4–23); máy giống nhau ghi chung một dòng, số máy ở cột Số lượng — row 24 ('1') is"
-        " below the table and is not imported: the table has 20 rows (4–23); fit it into them",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " below the table and is not imported: the table has 20 rows (4–23); fit it into them"
+    )
 
 
 def test_a_table_takes_twenty_kinds_of_pc(tcd, inventory_copy, tmp_path):
@@ -265,15 +264,14 @@ def test_a_deleted_row_refuses_the_sheet_naming_the_row_that_moved(tcd, inventor
         workbook[AUDIO.title].delete_rows(AUDIO.row(("survey", "audio", "microphone")))
 
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, edit=delete_microphone)
-    assert refused(tcd, tmp_path, workbook) == [
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Âm thanh › A4: ô A4 ghi 'Có loa *', mẫu ghi 'Có micrô *': trang đã bị xoá,"
         " chèn hoặc sửa dòng từ dòng 4, câu trả lời không còn đúng câu hỏi nên trang này không"
         " được nhập; hãy chép câu trả lời sang một mẫu mới nguyên vẹn — A4 reads 'Có loa *'"
         " where the template has 'Có micrô *': rows were deleted, inserted or edited from row 4"
         " on, so answers no longer face their questions; the sheet is not read (copy the"
-        " answers into a fresh template)",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " answers into a fresh template)"
+    )
 
 
 def test_an_inserted_row_in_a_table_header_refuses_the_table(tcd, inventory_copy, tmp_path):
@@ -281,11 +279,9 @@ def test_an_inserted_row_in_a_table_header_refuses_the_table(tcd, inventory_copy
         workbook[DISPLAYS.title].insert_rows(2)
 
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, edit=insert)
-    lines = refused(tcd, tmp_path, workbook)
-    assert lines[0].startswith(
+    assert one_problem(tcd, tmp_path, workbook).startswith(
         "phieu.xlsx › Màn hình › A2: ô A2 ghi (trống), mẫu ghi 'Mỗi dòng một thiết bị"
     )
-    assert lines[1:] == ["1 problem in 1 workbook; nothing was written."]
 
 
 def test_sheets_are_protected_with_a_password_the_workbook_does_not_hold(tmp_path):
@@ -312,12 +308,11 @@ def test_a_merged_answer_cell_is_reported_as_a_merge(tcd, inventory_copy, tmp_pa
         workbook[AUDIO.title].merge_cells("A6:B6")  # echo cancelling: label and answer
 
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, edit=merge)
-    assert refused(tcd, tmp_path, workbook) == [
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Âm thanh › B6: ô nằm trong vùng gộp ô A6:B6 nên không đọc được; hãy bỏ gộp"
         " ô (Unmerge) và điền lại — the cell is part of the merged range A6:B6, so it cannot be"
-        " read; unmerge it and type the answer again",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " read; unmerge it and type the answer again"
+    )
 
 
 # ---- every problem at once ---------------------------------------------------------------------
@@ -403,15 +398,14 @@ PILOT_FTTH = answers({"uplink.kind": "Cáp quang (FTTH)", "uplink.provider": "Vi
 
 def test_planned_values_are_not_replaced_silently(tcd, inventory_copy, tmp_path):
     workbook = build(tmp_path / "phieu.xlsx", inventory_copy, code=26380, typed=PILOT_FTTH)
-    assert refused(tcd, tmp_path, workbook) == [
+    assert one_problem(tcd, tmp_path, workbook) == (
         "phieu.xlsx › Mạng › B4: inventory/sites/26380-long-hung.yml ghi đường truyền dự kiến"
         " (đơn vị chưa được khảo sát), phiếu này thay đổi: uplink.kind tslcd → ftth;"
         " uplink.provider VNPT Đồng Nai → Viettel; kiểm tra lại rồi nhập với --replace-planned"
         " để thay — inventory/sites/26380-long-hung.yml holds a planned uplink (the unit was"
         " never surveyed) that this survey changes: uplink.kind tslcd → ftth; uplink.provider"
-        " VNPT Đồng Nai → Viettel; check, then import with --replace-planned to replace it",
-        "1 problem in 1 workbook; nothing was written.",
-    ]
+        " VNPT Đồng Nai → Viettel; check, then import with --replace-planned to replace it"
+    )
 
 
 def test_replace_planned_shows_and_writes_the_change(tcd, inventory_copy, tmp_path):
