@@ -21,7 +21,7 @@ DEMO = sorted(str(p) for p in (REPO / "examples" / "survey-demo").glob("*.xlsx")
 @pytest.fixture
 def surveyed(tcd, inventory_copy):
     """A copy of the inventory with the synthetic demo workbooks imported."""
-    assert tcd("survey", "import", *DEMO).exit_code == 0
+    assert tcd("survey", "import", "--replace-planned", *DEMO).exit_code == 0
     return load_inventory(inventory_copy)
 
 

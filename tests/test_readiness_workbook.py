@@ -35,7 +35,7 @@ HEADER_FILL = "FFDDEBF7"
 @pytest.fixture
 def written(tcd, inventory_copy, tmp_path):
     """The review of the demo surveys and its workbook, read back."""
-    assert tcd("survey", "import", *DEMO).exit_code == 0
+    assert tcd("survey", "import", "--replace-planned", *DEMO).exit_code == 0
     result = review(load_inventory(inventory_copy))
     path, _ = write_reports(result, tmp_path / "out", TODAY)
     return result, openpyxl.load_workbook(path)

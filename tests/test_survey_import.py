@@ -74,7 +74,7 @@ def _put(path: Path, sheet: str, cell: str, value) -> None:
 P = PCS.title
 BAD_CELLS = {
     "not a number": (P, PCS.cell("ram_gb", 0), "tám", "không phải là số", "not a number"),
-    "unknown unit": (P, PCS.cell("ram_gb", 0), "8 GB DDR4", "đơn vị 'GB DDR4'", "unknown unit"),
+    "unknown unit": (P, PCS.cell("ram_gb", 0), "8 MB", "đơn vị 'MB'", "unknown unit"),
     "not whole": (P, PCS.cell("count", 0), "1,5", "phải là số nguyên", "must be a whole"),
     "zero RAM": (P, PCS.cell("ram_gb", 0), "0", "phải lớn hơn 0", "Input should be greater"),
     "too large": (
@@ -278,9 +278,15 @@ def test_import_keeps_comments_and_order_and_twice_changes_nothing(tcd, inventor
     path = site_file(inventory_copy, 25222)
     before = path.read_text(encoding="utf-8")
 
-    first = tcd("survey", "import", *demo)
+    # two pilot units' surveys found another uplink than the planned one
+    first = tcd("survey", "import", "--replace-planned", *demo)
     assert first.exit_code == 0, first.stderr
+    assert first.stderr == ""  # no warning: nothing outside the answer cells
     assert f"{len(demo)} site file(s) updated, 0 unchanged." in first.stdout
+    assert (
+        "  replaced planned uplink.bandwidth_mbps 200 → 100; uplink.provider VNPT Đồng Nai →"
+        " VNPT Bình Phước\n" in first.stdout
+    )
     after = path.read_text(encoding="utf-8")
     assert "survey: not_surveyed" not in after
     # every comment stays, in order, except the seeded ones the survey made untrue

@@ -16,7 +16,7 @@ from tcd.cli.common import (
     load_planned,
 )
 from tcd.render import write_atomically
-from tcd.survey.importer import apply, plan_import
+from tcd.survey.importer import apply, describe_replaced, plan_import
 from tcd.survey.template import survey_template, workbook_bytes
 
 app = typer.Typer(
@@ -59,22 +59,34 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the changes, write nothing.")
     ] = False,
+    replace_planned: Annotated[
+        bool,
+        typer.Option(
+            "--replace-planned",
+            help="Let a survey replace the planned values of a site not yet surveyed (the"
+            " pilot's uplink); without it such a change is a problem.",
+        ),
+    ] = False,
     inventory: InventoryOption = DEFAULT,
 ) -> None:
     """Check every cell of the workbooks and merge the findings into inventory/sites/*.yml
     (comments and order kept). Any problem in any workbook: each is listed as
-    FILE › sheet › cell: reason, exit 2, nothing written."""
+    FILE › sheet › cell: reason, exit 2, nothing written. Text typed outside the answer cells
+    is listed as a warning."""
     loaded, _ = load_planned(inventory)
-    changes, problems = plan_import(workbooks, loaded, dt.date.today())
-    if problems:
-        for problem in problems:
+    plan = plan_import(workbooks, loaded, dt.date.today(), replace_planned)
+    for warning in plan.warnings:
+        errors.print(f"warning: {warning}", markup=False)
+    if plan.problems:
+        for problem in plan.problems:
             errors.print(str(problem), markup=False)
-        count = len(problems)
+        count = len(plan.problems)
         errors.print(
             f"{count} problem{'s' if count != 1 else ''} in {len(workbooks)} workbook"
             f"{'s' if len(workbooks) != 1 else ''}; nothing was written."
         )
         raise typer.Exit(EXIT_INVALID)
+    changes = plan.changes
     if dry_run:
         for change in changes:
             if change.changed:
@@ -85,6 +97,11 @@ def import_(
         console.print(
             f"{change.code} {change.name} ← {change.workbook.name}: {state}", markup=False
         )
+        if change.replaced_planned:
+            verb = "would replace" if dry_run else "replaced"
+            console.print(
+                f"  {verb} planned {describe_replaced(change.replaced_planned)}", markup=False
+            )
     changed = sum(change.changed for change in changes)
     if dry_run:
         console.print(f"dry run: {changed} site file(s) would change; nothing was written.")

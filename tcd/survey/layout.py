@@ -56,15 +56,20 @@ class Choice:
     aliases: tuple[tuple[str, str], ...] = ()
 
     def lookup(self, text: str) -> str | None:
-        key = match_key(text)
+        # spaces do not count either: "FullHD" is "Full HD", "tivi" is "ti vi"
+        key = _spaceless(text)
         for spelling, value in (*self.options, *self.aliases, *((v, v) for _, v in self.options)):
-            if match_key(spelling) == key:
+            if _spaceless(spelling) == key:
                 return value
         return None
 
     @property
     def labels(self) -> list[str]:
         return [label for label, _ in self.options]
+
+
+def _spaceless(text: str) -> str:
+    return match_key(text).replace(" ", "")
 
 
 YES_NO = Choice(
@@ -76,6 +81,9 @@ YES_NO = Choice(
         ("y", "true"),
         ("1", "true"),
         ("k", "false"),
+        ("ko", "false"),
+        ("ko có", "false"),
+        ("chưa", "false"),
         ("không có", "false"),
         ("chưa có", "false"),
         ("no", "false"),
@@ -148,13 +156,18 @@ RESOLUTIONS = Choice(
     ),
 )
 
-# Units a number may be typed with, per field: suffix (after match_key) -> multiplier.
+# Units a number may be typed with, per field: suffix (after match_key, typographic quotes
+# made straight) -> multiplier.
 GB = {"": 1, "gb": 1, "g": 1, "gib": 1, "tb": 1000}
 MBPS = {"": 1, "mbps": 1, "mb/s": 1, "mbit/s": 1, "m": 1, "gbps": 1000}
-INCH = {"": 1, "inch": 1, "in": 1, '"': 1, "ich": 1}
+INCH = {"": 1, "inch": 1, "inches": 1, "in": 1, '"': 1, "''": 1, "ich": 1}
 VA = {"": 1, "va": 1, "kva": 1000}
 M2 = {"": 1, "m2": 1, "m²": 1, "met vuong": 1}
 PLAIN = {"": 1}
+# Words that may follow the unit and say what the number is of ("8 GB DDR4", "256GB SSD"):
+# they add nothing the row's other cells do not hold, so they are read past.
+RAM_WORDS = frozenset({"ram", "ddr", "ddr2", "ddr3", "ddr4", "ddr5"})
+DISK_WORDS = frozenset({"ssd", "hdd", "nvme", "sata", "m.2"})
 
 
 @dataclass(frozen=True)
@@ -170,10 +183,22 @@ class Answer:
     choice: Choice | None = None
     units: dict[str, float] = field(default_factory=lambda: PLAIN)
     hint: str = ""
+    words: frozenset[str] = frozenset()  # read past after the unit (RAM_WORDS)
+    # Where a value is believable, when the model's limits are wider: decides which way a
+    # number written with a single '.' or ',' before three digits is read (cells.read_number).
+    plausible: tuple[float, float] | None = None
 
     @property
     def key(self) -> str:
         return self.target[-1]
+
+    @property
+    def title(self) -> str:
+        """The label as the template writes it: required answers are starred."""
+        return f"{self.label} *" if self.required else self.label
+
+    def plausible_range(self) -> tuple[float | None, float | None]:
+        return self.plausible if self.plausible is not None else self.bounds()
 
     def bounds(self) -> tuple[float | None, float | None]:
         """The (lowest, highest) value the model accepts, for Excel's input check."""
@@ -212,6 +237,11 @@ class TableSheet:
     target: tuple[str, ...]  # the list the rows are written to
     answers: tuple[Answer, ...]
     rows: int
+    overflow: str  # what to do when the rows are not enough, said to the clerk
+
+    @property
+    def last_row(self) -> int:
+        return HEADER_ROW + self.rows
 
     def column(self, key: str) -> str:
         # imported here: openpyxl's package import costs 0.16 s, which the readiness review
@@ -257,13 +287,16 @@ PCS = TableSheet(
     title="Máy tính",
     heading="Máy tính dùng cho tiếp công dân (mỗi dòng một loại máy)",
     target=("survey", "pcs"),
-    rows=10,
+    rows=20,
+    overflow="máy giống nhau ghi chung một dòng, số máy ở cột Số lượng",
     answers=(
         Answer(("count",), "Số lượng", Kind.INT, SurveyPC),
         Answer(("model",), "Hãng, model", Kind.TEXT, required=False),
         Answer(("cpu",), "Bộ xử lý (CPU)", Kind.TEXT, hint="ví dụ: Core i5-10400"),
-        Answer(("ram_gb",), "RAM (GB)", Kind.DECIMAL, SurveyPC, units=GB),
-        Answer(("storage_gb",), "Dung lượng ổ (GB)", Kind.INT, SurveyPC, units=GB),
+        Answer(("ram_gb",), "RAM (GB)", Kind.DECIMAL, SurveyPC, units=GB, words=RAM_WORDS),
+        Answer(
+            ("storage_gb",), "Dung lượng ổ (GB)", Kind.INT, SurveyPC, units=GB, words=DISK_WORDS
+        ),
         Answer(("storage_kind",), "Loại ổ", Kind.CHOICE, choice=STORAGE_KINDS),
         Answer(("os",), "Hệ điều hành", Kind.OS, hint="ví dụ: Windows 10 Pro, Ubuntu 22.04"),
         Answer(("year_purchased",), "Năm mua", Kind.YEAR, SurveyPC),
@@ -274,7 +307,8 @@ CAMERAS = TableSheet(
     title="Camera",
     heading="Camera (mỗi dòng một chiếc)",
     target=("survey", "cameras"),
-    rows=5,
+    rows=10,
+    overflow="chỉ ghi camera dùng cho tiếp công dân; cần thêm dòng thì báo Sở KH&CN",
     answers=(
         Answer(("kind",), "Loại", Kind.CHOICE, choice=CAMERA_KINDS),
         Answer(("model",), "Hãng, model", Kind.TEXT, required=False),
@@ -307,7 +341,8 @@ DISPLAYS = TableSheet(
     title="Màn hình",
     heading="Màn hình hiển thị cho người dân (mỗi dòng một chiếc)",
     target=("survey", "displays"),
-    rows=5,
+    rows=10,
+    overflow="chỉ ghi màn hình dùng cho tiếp công dân; cần thêm dòng thì báo Sở KH&CN",
     answers=(
         Answer(("kind",), "Loại", Kind.CHOICE, choice=DISPLAY_KINDS),
         Answer(("size_inch",), "Kích thước (inch)", Kind.INT, SurveyDisplay, units=INCH),
@@ -336,6 +371,7 @@ NETWORK = FormSheet(
             SurveyNetwork,
             units=MBPS,
             hint="đo bằng speedtest tại phòng tiếp công dân",
+            plausible=(0.1, 10_000),  # above: a 10 Gbit/s room link, not a commune's
         ),
         Answer(
             ("survey", "network", "lan_ports_in_room"),
@@ -355,7 +391,14 @@ ROOM = FormSheet(
             Kind.YESNO,
             choice=YES_NO,
         ),
-        Answer(("survey", "room", "area_m2"), "Diện tích (m²)", Kind.DECIMAL, SurveyRoom, units=M2),
+        Answer(
+            ("survey", "room", "area_m2"),
+            "Diện tích (m²)",
+            Kind.DECIMAL,
+            SurveyRoom,
+            units=M2,
+            plausible=(3, 1000),  # below: not a room a citizen can sit in
+        ),
         Answer(("survey", "room", "air_conditioned"), "Có điều hòa", Kind.YESNO, choice=YES_NO),
         Answer(("survey", "room", "soundproofed"), "Có cách âm", Kind.YESNO, choice=YES_NO),
         Answer(("survey", "ups", "present"), "Có bộ lưu điện (UPS)", Kind.YESNO, choice=YES_NO),

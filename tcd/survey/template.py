@@ -1,9 +1,11 @@
 """The blank survey workbook a unit fills (`tcd survey template`), built from layout.py."""
 
 import io
+import secrets
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,9 +46,16 @@ GUIDE = (
 )
 
 
-def survey_template(site: Site | None, demo: bool = False) -> Workbook:
+def survey_template(site: Site | None, demo: bool = False, password: str | None = None) -> Workbook:
     """The workbook for `site` (its identity filled and locked), or a blank one where the unit
-    types its own code. `demo` labels every sheet as synthetic demo data."""
+    types its own code. `demo` labels every sheet as synthetic demo data.
+
+    Its sheets and structure are protected so a clerk cannot delete or insert a row (which
+    would move every answer below it) or a sheet. The password is random per workbook and kept
+    nowhere (the workbook holds only Excel's hash of it): protection is a guard against
+    accidents, not the check — the import compares every label with this template and refuses
+    a shifted sheet on its own. `password` is for tests."""
+    password = password or secrets.token_urlsafe(18)
     workbook = Workbook()
     guide = workbook.active
     assert guide is not None
@@ -61,9 +70,19 @@ def survey_template(site: Site | None, demo: bool = False) -> Workbook:
             _write_form(worksheet, sheet)
         else:
             _write_table(worksheet, sheet)
-        worksheet.protection.sheet = True  # answer cells are unlocked; the layout is not
+        _protect(worksheet, password)
+    _protect(guide, password)
+    workbook.security = WorkbookProtection(workbookPassword=password, lockStructure=True)
     _write_identity(workbook[IDENTITY.title], site)
     return workbook
+
+
+def _protect(sheet: Worksheet, password: str) -> None:
+    """Answer cells are unlocked; labels, headings and rows are not."""
+    sheet.protection.sheet = True
+    sheet.protection.deleteRows = sheet.protection.insertRows = True  # True: not allowed
+    sheet.protection.deleteColumns = sheet.protection.insertColumns = True
+    sheet.protection.password = password  # stored as Excel's hash only
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:
@@ -88,7 +107,7 @@ def _write_form(sheet: Worksheet, form: FormSheet) -> None:
         _header(sheet, f"{column}{HEADER_ROW}", title)
     for answer in form.answers:
         row = form.row(answer.target)
-        sheet.cell(row=row, column=1, value=_label(answer))
+        sheet.cell(row=row, column=1, value=answer.title)
         sheet.cell(row=row, column=3, value=answer.hint or None)
         _answer_cells(sheet, f"B{row}", answer)
     for column, width in zip("ABC", (42, 34, 48), strict=True):
@@ -102,7 +121,7 @@ def _write_table(sheet: Worksheet, table: TableSheet) -> None:
     last = table.rows - 1
     for answer in table.answers:
         column = table.column(answer.key)
-        _header(sheet, f"{column}{HEADER_ROW}", _label(answer))
+        _header(sheet, f"{column}{HEADER_ROW}", answer.title)
         cells = f"{table.cell(answer.key, 0)}:{table.cell(answer.key, last)}"
         _answer_cells(sheet, cells, answer)
         sheet.column_dimensions[column].width = 18 if answer.kind is not Kind.TEXT else 26
@@ -130,10 +149,6 @@ def _header(sheet: Worksheet, ref: str, title: str) -> None:
     cell.font = BOLD
     cell.fill = HEADER_FILL
     cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _label(answer: Answer) -> str:
-    return f"{answer.label} *" if answer.required else answer.label
 
 
 def _answer_cells(sheet: Worksheet, cells: str, answer: Answer) -> None:
