@@ -21,6 +21,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from paramiko import SSHException
 from pyinfra.api import State, StringCommand
 from pyinfra.api.host import Host
 from pyinfra.api.state import StateStage
@@ -30,6 +31,10 @@ from pyinfra.connectors.util import CommandOutput, OutputLine
 # (another user, environment, folder or input is left to pyinfra)
 _PLAIN = {"_sudo": True, "_shell_executable": "sh"}
 _IRRELEVANT = {"print_output", "print_input", "_success_exit_codes", "_retry_delay", "_retries"}
+
+# the script's size (its framing per question included), well under one argument's 128 KiB
+_SCRIPT_MAX = 64 * 1024
+_FRAMING = 160
 
 _run_shell_command = Host.run_shell_command
 _put_file = Host.put_file
@@ -126,17 +131,37 @@ def begin(state: State, folder: Path) -> None:
 
 
 def read(state: State, host: Host) -> None:
-    """Ask `host`, in one command, every fact its phase asked last time."""
+    """Ask `host`, in one command, every fact its phase asked last time (in a few, if the
+    script would be longer than one command line may be). A host that does not answer is
+    asked each fact on its own, as pyinfra would."""
     batch = _BATCHES[id(state.inventory)]
-    questions = batch.questions(host.name)
-    if not questions:
-        return
-    token = f"@@tcd-{secrets.token_hex(6)}@@"
-    status, output = _run_shell_command(
-        host, StringCommand(_script(questions, token)), _sudo=True, print_output=False
-    )
-    if status:
-        batch.answers[host.name] = _answers(questions, output.stdout_lines, token)
+    answers: dict[str, tuple[bool, CommandOutput]] = {}
+    for questions in _chunks(batch.questions(host.name)):
+        token = f"@@tcd-{secrets.token_hex(6)}@@"
+        try:
+            status, output = _run_shell_command(
+                host, StringCommand(_script(questions, token)), _sudo=True, print_output=False
+            )
+        except (OSError, TimeoutError, SSHException):
+            return
+        if status:
+            answers |= _answers(questions, output.stdout_lines, token)
+    batch.answers[host.name] = answers
+
+
+def _chunks(questions: list[str]) -> Iterable[list[str]]:
+    """The questions in groups whose script stays well under Linux's 128 KiB for one argument
+    (the script is one argument of `sh -c`)."""
+    chunk: list[str] = []
+    size = 0
+    for question in questions:
+        if chunk and size + len(question) > _SCRIPT_MAX:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(question)
+        size += len(question) + _FRAMING
+    if chunk:
+        yield chunk
 
 
 def end(state: State) -> None:
