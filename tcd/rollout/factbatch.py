@@ -103,7 +103,9 @@ def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOu
         batch.changed.add(host.name)
         return _run_shell_command(host, command, **kwargs)
     question = command.get_raw_value() if isinstance(command, StringCommand) else command
-    if not isinstance(question, str) or not _batchable(kwargs):
+    # a command holding a secret (pyinfra masks it in logs) is never written down as a question
+    secret = isinstance(command, StringCommand) and command.get_masked_value() != question
+    if not isinstance(question, str) or secret or not _batchable(kwargs):
         return _run_shell_command(host, command, **kwargs)
     batch.asked.setdefault(host.name, []).append(question)
     # pyinfra reads facts while it prepares operations, and again as it runs them: until an
