@@ -5,6 +5,11 @@
 Each case gets a fresh lab of its own (name tcdbench), runs the real CLI twice and reads its
 JSON summary (the second run must change nothing), then tears the lab down. Results:
 docs/benchmarks.md.
+
+SSH commands per host are counted on the hosts themselves: sshd logs "Starting session:
+command …" for every command a client runs ("subsystem 'sftp'" for an upload; LogLevel
+VERBOSE, which roles/base sets), so each host's journal between a run's start and end says how
+many it ran.
 """
 
 import argparse
@@ -21,6 +26,23 @@ from tcd.loading import load_inventory
 
 REPO = Path(__file__).resolve().parent.parent
 TCD = str(Path(sys.executable).with_name("tcd"))
+
+
+def commands_per_host(
+    settings: LabSettings, hosts: list[str], since: float, until: float
+) -> dict[str, int]:
+    """host -> SSH commands sshd started on it between `since` and `until` (epoch seconds)."""
+    query = (
+        f"sudo journalctl -q -o cat -t sshd --since @{int(since)} --until @{int(until) + 1}"
+        " | grep -c 'Starting session: ' || true"
+    )
+    counts = {}
+    for host in hosts:
+        done = subprocess.run(
+            lab_ops.ssh_argv(settings, host, [query]), capture_output=True, text=True, check=True
+        )
+        counts[host] = int(done.stdout.strip() or 0)
+    return counts
 
 
 def timed_rollout(settings: LabSettings, codes: list[int]) -> tuple[float, dict]:
@@ -52,16 +74,27 @@ def main() -> int:
         )
         try:
             first, first_json = timed_rollout(settings, codes)
+            # journald's clock and ours are the same machine's; the query's own session comes
+            # after the window (whole seconds)
+            since = time.time()
             again, again_json = timed_rollout(settings, codes)
+            until = time.time()
+            time.sleep(2)
+            counts = commands_per_host(settings, [h.name for h in state.hosts], since, until)
         finally:
             lab_ops.down(settings, lab_ops.QuietReporter())
         rows.append((case, len(codes), len(state.hosts), first, first_json, again, again_json))
-    print("| case | sites | hosts (+hubs) | first run | changed | no-change run | changed |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for case, sites, hosts, first, first_json, again, again_json in rows:
+        per_host = sorted(counts.values())
+        rows[-1] += (per_host[len(per_host) // 2], per_host[-1])
+    print(
+        "| case | sites | hosts (+hubs) | first run | changed | no-change run | changed "
+        "| SSH commands per host, no-change (median / max) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for case, sites, hosts, first, first_json, again, again_json, median, most in rows:
         print(
             f"| {case} | {sites} | {hosts} | {first:.1f} s | {first_json['operations_changed']} "
-            f"| {again:.1f} s | {again_json['operations_changed']} |"
+            f"| {again:.1f} s | {again_json['operations_changed']} | {median} / {most} |"
         )
     return 0
 

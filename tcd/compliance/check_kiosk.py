@@ -47,6 +47,8 @@ def loaded(target: CheckedHost, name: str) -> dict[str, str]:
     assert unit.get("NeedDaemonReload") != "yes", (
         f"{name} changed on disk since systemd loaded it (a drop-in or an edit not yet applied)"
     )
+    on_disk = set(unit.get("DropInsOnDisk", "").split()) - set(unit.get("DropInPaths", "").split())
+    assert not on_disk, f"{name} has drop-ins systemd has not loaded: {', '.join(sorted(on_disk))}"
     return unit
 
 

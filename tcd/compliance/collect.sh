@@ -63,10 +63,14 @@ done
 if [ -n "$UNITS" ]; then
     section units
     # UnitFileState from `systemctl show` is PID 1's cache (a unit whose symlink was removed by
-    # hand shows "enabled" until the next daemon-reload): is-enabled reads the unit files
+    # hand shows "enabled" until the next daemon-reload): is-enabled reads the unit files. And
+    # NeedDaemonReload misses a drop-in folder made since the last reload (PID 1 looks for
+    # drop-ins in its own cache of unit paths): the drop-ins on disk are listed beside the
+    # loaded ones
     for unit in $UNITS; do
-        systemctl show -p Id,ActiveState,ExecStart,TimersCalendar,NeedDaemonReload "$unit"
-        printf 'UnitFileState=%s\n\n' "$(systemctl is-enabled "$unit" 2>/dev/null)"
+        systemctl show -p Id,ActiveState,ExecStart,TimersCalendar,NeedDaemonReload,DropInPaths "$unit"
+        printf 'UnitFileState=%s\n' "$(systemctl is-enabled "$unit" 2>/dev/null)"
+        printf 'DropInsOnDisk=%s\n\n' "$(ls -1d /etc/systemd/system/"$unit".d/*.conf /run/systemd/system/"$unit".d/*.conf 2>/dev/null | tr '\n' ' ')"
     done
 fi
 for file in $FILES; do

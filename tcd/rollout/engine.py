@@ -42,7 +42,7 @@ from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.planning.hostdata import HostData
-from tcd.rollout import opnames
+from tcd.rollout import factbatch, opnames
 from tcd.rollout.cameras import configure_cameras, ip_cameras
 from tcd.target import Target
 
@@ -299,6 +299,10 @@ class _Phase:
         self.reporter = reporter
         self.title = title
         self.results = {r.name: HostResult(r.name) for r in records}
+        # the fact reads this phase asks of each host (questions only: never an answer)
+        self.questions = (
+            target.keys_file.parent / "facts-asked" / title.replace(" ", "").replace(":", "-")
+        )
         on_top = {r.name: target.pyinfra_data(r, data[r.name]) for r in records}
         self.state = State(
             inventory=pyinfra_inventory(records, on_top),
@@ -321,8 +325,11 @@ class _Phase:
         # own add_deploy walks them one after the other). Its host context is greenlet-local.
         # pyinfra's state context is process-wide: set it once around all of them.
         pool = gevent.pool.Pool(self.parallel)
+        factbatch.begin(state, self.questions)
         with ctx_state.use(state):
             hosts = state.inventory.get_active_hosts()
+            # what this phase asked each host last time, read in one command per host
+            gevent.joinall([pool.spawn(factbatch.read, state, h) for h in hosts], raise_error=True)
             jobs = [pool.spawn(add_deploy, state, deploy, host=[h]) for h in hosts]
             gevent.joinall(jobs, raise_error=True)
         for host in hosts:
@@ -335,6 +342,7 @@ class _Phase:
                 run_ops(state)
             except PyinfraError as exc:  # every host failed: each already has its reason
                 logging.getLogger(__name__).debug("pyinfra: %s", exc)
+        factbatch.end(state)
         for host in state.inventory.iter_activated_hosts():
             for op_hash in state.get_op_order():
                 if op_hash not in state.ops[host]:

@@ -1,0 +1,217 @@
+"""A host's facts read in one SSH round trip per phase, not one each.
+
+pyinfra reads every fact with its own command (≈200 per host for the site roles, one round trip
+each). Here, before a phase prepares its operations, every fact command the same phase asked of
+that host last time is run on the host in one script, and pyinfra's fact reads during the
+preparation are answered from that output. A fact asked for the first time (a new role, a file
+found this run) is read as pyinfra would, and asked in the batch the next time.
+
+Only the questions are remembered between runs, never an answer: every answer is read from the
+host at the start of the phase that uses it, so drift is seen exactly as before. An answer is
+given while operations are prepared (nothing on the host has changed yet: the same question
+gets the same answer), and while they run only until an operation has run a command or
+uploaded a file on that host; after that, every fact goes to the host.
+"""
+
+import json
+import secrets
+import shlex
+from collections.abc import Iterable
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from paramiko import SSHException
+from pyinfra.api import State, StringCommand
+from pyinfra.api.host import Host
+from pyinfra.api.state import StateStage
+from pyinfra.connectors.util import CommandOutput, OutputLine
+
+# what a batched fact may be run with: as root through sudo, by sh, as the script runs them
+# (another user, environment, folder or input is left to pyinfra)
+_PLAIN = {"_sudo": True, "_shell_executable": "sh"}
+_IRRELEVANT = {"print_output", "print_input", "_success_exit_codes", "_retry_delay", "_retries"}
+
+# the script's size (its framing per question included), well under one argument's 128 KiB
+_SCRIPT_MAX = 64 * 1024
+_FRAMING = 160
+
+_run_shell_command = Host.run_shell_command
+_put_file = Host.put_file
+# the module (pyinfra.api's `facts` name may be another object), and its fact reader
+_facts = import_module("pyinfra.api.facts")
+_get_fact = _facts._get_fact
+
+
+class _Batch:
+    """The answers read for one phase (its state), the questions asked in it, and the hosts on
+    which an operation has run a command since the answers were read."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.answers: dict[str, dict[str, tuple[bool, CommandOutput]]] = {}
+        self.asked: dict[str, list[str]] = {}
+        self.reading: dict[str, int] = {}  # host -> fact reads under way (nested)
+        self.changed: set[str] = set()
+
+    def questions(self, host: str) -> list[str]:
+        path = self.folder / f"{host}.json"
+        try:
+            return [q for q in json.loads(path.read_text()) if isinstance(q, str)]
+        except (OSError, ValueError):
+            return []
+
+    def save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for host, asked in self.asked.items():
+            path = self.folder / f"{host}.json"
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(list(dict.fromkeys(asked)), indent=0))
+            temporary.replace(path)
+
+
+_BATCHES: dict[int, _Batch] = {}
+
+
+def _batch_of(host: Host) -> _Batch | None:
+    return _BATCHES.get(id(host.state.inventory)) if host.state else None
+
+
+def _batchable(kwargs: dict[str, Any]) -> bool:
+    arguments = {k: v for k, v in kwargs.items() if k not in _IRRELEVANT and v}
+    return arguments == _PLAIN
+
+
+def _reading_fact(state: State, host: Host, *args: Any, **kwargs: Any) -> Any:
+    """pyinfra's own fact read, marked as one (what runs outside it is an operation's)."""
+    batch = _batch_of(host)
+    if batch is None:
+        return _get_fact(state, host, *args, **kwargs)
+    batch.reading[host.name] = batch.reading.get(host.name, 0) + 1
+    try:
+        return _get_fact(state, host, *args, **kwargs)
+    finally:
+        batch.reading[host.name] -= 1
+
+
+def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOutput]:
+    batch = _batch_of(host)
+    if batch is None:
+        return _run_shell_command(host, command, **kwargs)
+    if not batch.reading.get(host.name):
+        # an operation's command: from now on the host may differ from the answers
+        batch.changed.add(host.name)
+        return _run_shell_command(host, command, **kwargs)
+    question = command.get_raw_value() if isinstance(command, StringCommand) else command
+    # a command holding a secret (pyinfra masks it in logs) is never written down as a question
+    secret = isinstance(command, StringCommand) and command.get_masked_value() != question
+    if not isinstance(question, str) or secret or not _batchable(kwargs):
+        return _run_shell_command(host, command, **kwargs)
+    batch.asked.setdefault(host.name, []).append(question)
+    # pyinfra reads facts while it prepares operations, and again as it runs them: until an
+    # operation has run a command on the host, the host is as the answers found it
+    fresh = host.state.current_stage == StateStage.Prepare or host.name not in batch.changed
+    answer = batch.answers.get(host.name, {}).get(question) if fresh else None
+    if answer is not None:
+        return answer
+    return _run_shell_command(host, command, **kwargs)
+
+
+def _uploading(host: Host, *args: Any, **kwargs: Any) -> Any:
+    batch = _batch_of(host)
+    if batch is not None:
+        batch.changed.add(host.name)
+    return _put_file(host, *args, **kwargs)
+
+
+def begin(state: State, folder: Path) -> None:
+    """Batch the fact reads of `state`'s phase; its questions are kept in `folder`."""
+    Host.run_shell_command = _answering  # type: ignore[method-assign]
+    Host.put_file = _uploading  # type: ignore[method-assign]
+    _facts._get_fact = _reading_fact
+    _BATCHES[id(state.inventory)] = _Batch(folder)
+
+
+def read(state: State, host: Host) -> None:
+    """Ask `host`, in one command, every fact its phase asked last time (in a few, if the
+    script would be longer than one command line may be). A host that does not answer is
+    asked each fact on its own, as pyinfra would."""
+    batch = _BATCHES[id(state.inventory)]
+    answers: dict[str, tuple[bool, CommandOutput]] = {}
+    for questions in _chunks(batch.questions(host.name)):
+        token = f"@@tcd-{secrets.token_hex(6)}@@"
+        try:
+            status, output = _run_shell_command(
+                host, StringCommand(_script(questions, token)), _sudo=True, print_output=False
+            )
+        except (OSError, TimeoutError, SSHException):
+            return
+        if status:
+            answers |= _answers(questions, output.stdout_lines, token)
+    batch.answers[host.name] = answers
+
+
+def _chunks(questions: list[str]) -> Iterable[list[str]]:
+    """The questions in groups whose script stays well under Linux's 128 KiB for one argument
+    (the script is one argument of `sh -c`)."""
+    chunk: list[str] = []
+    size = 0
+    for question in questions:
+        if chunk and size + len(question) > _SCRIPT_MAX:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(question)
+        size += len(question) + _FRAMING
+    if chunk:
+        yield chunk
+
+
+def end(state: State) -> None:
+    """Keep the questions this phase asked, for the next run; stop answering for it (once its
+    operations have run)."""
+    batch = _BATCHES.pop(id(state.inventory), None)
+    if batch is not None:
+        batch.save()
+
+
+def _script(questions: Iterable[str], token: str) -> str:
+    """Each question run as pyinfra would (`sh -c`), its output framed by `token` lines:
+    stdout, then its exit status, then stderr."""
+    parts = ["e=$(mktemp) || exit 1"]
+    for number, question in enumerate(questions):
+        parts.append(
+            f"printf '%s\\n' '{token} {number}'; sh -c {shlex.quote(question)} 2>\"$e\" </dev/null;"
+            f" printf '\\n%s %s\\n' '{token} {number} status' \"$?\"; cat \"$e\"; printf '\\n'"
+        )
+    parts.append(f"rm -f \"$e\"; printf '%s\\n' '{token} end'")
+    return "\n".join(parts)
+
+
+def _answers(
+    questions: list[str], lines: list[str], token: str
+) -> dict[str, tuple[bool, CommandOutput]]:
+    found: dict[str, tuple[bool, CommandOutput]] = {}
+    number, status, out, err, part = -1, 0, [], [], None
+    for line in [*lines, f"{token} end"]:
+        if line.startswith(token):
+            words = line[len(token) :].split()
+            if part == "err" and 0 <= number < len(questions):
+                found[questions[number]] = (status == 0, _output(out, err))
+            if len(words) == 3 and words[1] == "status":
+                status, part = int(words[2]), "err"
+            elif len(words) == 1 and words[0].isdigit():
+                number, out, err, part = int(words[0]), [], [], "out"
+            continue
+        (out if part == "out" else err).append(line)
+    return found
+
+
+def _output(out: list[str], err: list[str]) -> CommandOutput:
+    # each part ends with the newline the script adds: drop the empty line it makes
+    out, err = (
+        out[:-1] if out and out[-1] == "" else out,
+        err[:-1] if err and err[-1] == "" else err,
+    )
+    return CommandOutput(
+        [OutputLine("stdout", line) for line in out] + [OutputLine("stderr", line) for line in err]
+    )
