@@ -56,7 +56,15 @@ PREFETCH = [auth_methods]  # live reads beyond the snapshot, done before the fir
 
 def sshd(target: CheckedHost) -> dict[str, str]:
     """The configuration sshd runs with (`sshd -T`: defaults, file and drop-ins resolved)."""
-    return dict(line.partition(" ")[::2] for line in target.lines("sshd"))
+    return dict(sshd_lines(target))
+
+
+def sshd_lines(target: CheckedHost) -> list[tuple[str, str]]:
+    """`sshd -T` as (option, value), each line: options that add up (AllowGroups) print one
+    line per value, which the dict above keeps only the last of."""
+    return [
+        (option, value) for option, _, value in (ln.partition(" ") for ln in target.lines("sshd"))
+    ]
 
 
 def unit(target: CheckedHost, name: str) -> dict[str, str]:
@@ -84,14 +92,8 @@ def test_ssh_no_root_login(target: CheckedHost) -> None:
 def test_ssh_admin_group_only(target: CheckedHost) -> None:
     config = sshd(target)
     group = target.of(ROLE).admin_group
-    # AllowGroups adds up across lines and files: `sshd -T` prints one line per group
-    allowed = sorted(
-        {
-            v
-            for k, v in (ln.partition(" ")[::2] for ln in target.lines("sshd"))
-            if k == "allowgroups"
-        }
-    )
+    # AllowGroups adds up across lines and files: every line counts
+    allowed = sorted({value for option, value in sshd_lines(target) if option == "allowgroups"})
     assert allowed == [group], (
         f"sshd AllowGroups is {' '.join(allowed) or 'unset'}, expected {group}"
     )

@@ -192,7 +192,9 @@ def _answers(
 ) -> dict[str, tuple[bool, CommandOutput]]:
     found: dict[str, tuple[bool, CommandOutput]] = {}
     number, status, out, err, part = -1, 0, [], [], None
-    for line in [*lines, f"{token} end"]:
+    # an answer counts once the next frame (or the script's end) follows it: a cut output
+    # leaves its last question to be asked on its own
+    for line in lines:
         if line.startswith(token):
             words = line[len(token) :].split()
             if part == "err" and 0 <= number < len(questions):
