@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,7 @@ class RolledOut:
     first: dict
     second: dict
     outputs: list[str]  # everything the CLI printed, for the secret search
+    second_window: tuple[float, float] = (0.0, 0.0)  # epoch seconds around the second rollout
 
     def tcd(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The real CLI against this lab; what it prints is kept for the secret search."""
@@ -161,7 +163,9 @@ def rolled_out() -> Iterator[RolledOut]:
         handle = RolledOut(LabHandle(settings, state), {}, {}, [])
         first = handle.rollout("pilot")
         assert first.returncode == 0, first.stdout + first.stderr
+        start = time.time()
         second = handle.rollout("pilot")
+        handle.second_window = (start, time.time())
         assert second.returncode == 0, second.stdout + second.stderr
         # nothing but progress on stderr: no library's traceback or log records
         for done in (first, second):
