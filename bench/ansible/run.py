@@ -36,9 +36,12 @@ def run_twin(
     """ansible-playbook's exit code and the per-host stats its callback wrote."""
     with tempfile.TemporaryDirectory(prefix="tcd-twin-") as tmp:
         stats = Path(tmp) / "stats.json"
+        masters = Path(tmp) / "cp"
         env = {
             **os.environ,
             "ANSIBLE_CONFIG": str(TWIN_DIR / "ansible.cfg"),
+            # this run's own SSH connections, ended with it (below)
+            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(masters),
             # the filter plugins judge with the roles' own code
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p
@@ -54,9 +57,24 @@ def run_twin(
         ]
         if check:
             argv.append("--check")
-        done = subprocess.run(argv, env=env, cwd=TWIN_DIR, stdout=output, check=False)
+        try:
+            done = subprocess.run(argv, env=env, cwd=TWIN_DIR, stdout=output, check=False)
+        finally:
+            end_connections(masters)
         found = json.loads(stats.read_text()) if stats.is_file() else {}
     return done.returncode, found
+
+
+def end_connections(masters: Path) -> None:
+    """End the SSH connections a run left open (ControlPersist): each run starts from none,
+    as each phase of `tcd rollout` does, and none outlives it (a connection opened before the
+    run changed sshd keeps sshd's settings of then: its commands would not be logged)."""
+    for socket in sorted(masters.glob("*")) if masters.is_dir() else []:
+        subprocess.run(
+            ["ssh", "-F", "/dev/null", "-o", f"ControlPath={socket}", "-O", "exit", "twin"],
+            capture_output=True,
+            check=False,
+        )
 
 
 def main() -> int:
