@@ -45,12 +45,13 @@ class CallbackModule(CallbackBase):
         path = os.environ.get("TCD_TWIN_STATS")
         if not path:
             return
-        hosts = {
-            name: {
-                **stats.summarize(name),
+        hosts = {}
+        for name in sorted(stats.processed):
+            counts = stats.summarize(name)
+            counts["failed"] = counts.pop("failures")  # as the recap says it
+            hosts[name] = {
+                **counts,
                 "changes": self.changes.get(name, []),
                 "errors": self.errors.get(name, []),
             }
-            for name in sorted(stats.processed)
-        }
         Path(path).write_text(json.dumps(hosts, ensure_ascii=False, indent=2) + "\n")
