@@ -99,6 +99,8 @@ def _env(settings: LabSettings) -> dict[str, str]:
         "TCD_LAB_NAME": settings.name,
         "TCD_LAB_STATE": str(settings.state_dir),
         "TCD_LAB": "1",
+        # bench/ansible/run.py and its filter plugins import the project's code
+        "PYTHONPATH": str(REPO),
     }
 
 
