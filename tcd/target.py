@@ -3,6 +3,7 @@ or a lab (lab addresses, the lab's ssh_config and key: `tcd.lab.target`). Everyt
 same code path."""
 
 import json
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,13 @@ class Target:
         """What pyinfra needs of a host here on top of its variables: its roles' data and how
         to reach it."""
         return {**data.pyinfra(), **self.connection, "ssh_hostname": self.ssh_host(record)}
+
+    def ansible_variables(self) -> dict[str, str]:
+        """What Ansible needs to reach every host here (`ansible_host` is the address): a
+        lab's ssh_config (its key, known_hosts and the ProxyCommand into its namespace)."""
+        if self.ssh_config is None:
+            return {}
+        return {"ansible_ssh_common_args": shlex.join(["-F", str(self.ssh_config)])}
 
     def gateway(self, host: HostPlan) -> Gateway:
         """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""

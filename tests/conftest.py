@@ -7,8 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,9 @@ class RolledOut:
     first: dict
     second: dict
     outputs: list[str]  # everything the CLI printed, for the secret search
+    # SSH connections each host accepted during the second rollout, read from sshd's journal
+    # right after it (later tests change journald's settings and may empty the journal)
+    second_connections: dict[str, int] = field(default_factory=dict)
 
     def tcd(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The real CLI against this lab; what it prints is kept for the secret search."""
@@ -148,6 +152,16 @@ class RolledOut:
         return self.tcd("rollout", *args, "--lab", "--json")
 
 
+def accepted_connections(lab: LabHandle, start: float, end: float) -> dict[str, int]:
+    """host -> SSH connections its sshd accepted between `start` and `end` (epoch seconds;
+    LogLevel VERBOSE, set by roles/base). The window is taken in whole seconds: the query's own
+    connection comes after it."""
+    time.sleep(max(0.0, end + 1.5 - time.time()))
+    window = f"--since @{int(start)} --until @{int(end) + 1}"
+    query = f"sudo journalctl -q -o cat -t sshd {window} | grep -c 'Accepted publickey' || true"
+    return {host.name: int(lab.ssh(host.name, query).stdout) for host in lab.state.hosts}
+
+
 @pytest.fixture(scope="session")
 def rolled_out() -> Iterator[RolledOut]:
     """A fresh pilot lab (its own), rolled out twice."""
@@ -161,8 +175,11 @@ def rolled_out() -> Iterator[RolledOut]:
         handle = RolledOut(LabHandle(settings, state), {}, {}, [])
         first = handle.rollout("pilot")
         assert first.returncode == 0, first.stdout + first.stderr
+        start = time.time()
         second = handle.rollout("pilot")
+        end = time.time()
         assert second.returncode == 0, second.stdout + second.stderr
+        handle.second_connections = accepted_connections(handle.lab, start, end)
         # nothing but progress on stderr: no library's traceback or log records
         for done in (first, second):
             assert "Traceback" not in done.stderr and "INFO:" not in done.stderr, done.stderr

@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tcd.exports.ansible import dump_ansible_inventory
 from tcd.exports.hosts import fleet_records
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.loading import load_inventory
 from tcd.planning import plan_addresses
+from tcd.target import Target, field_target
 
 from .conftest import INVENTORY
 
@@ -67,6 +69,37 @@ def test_export_of_one_wave(tcd, tmp_path):
     result = tcd("inventory", "export", "-i", str(INVENTORY), "--wave", "pilot", "-o", str(out))
     assert result.exit_code == 0
     assert "9 hosts (3 sites and 2 hubs)" in result.stdout  # hubs always come with their sites
+
+
+def test_a_lab_export_reaches_every_host_through_the_labs_ssh_config(tmp_path):
+    """What `--lab` adds (the lab's addresses come from its own plan): the lab's ssh_config for
+    every host, as Ansible reads it."""
+    inventory = load_inventory(INVENTORY)
+    records = fleet_records(plan_addresses(inventory), inventory.select(wave="pilot"))
+    target = Target(
+        name="lab x",
+        inventory=inventory,
+        keys_file=tmp_path / "keys.json",
+        apt_update=False,
+        ssh_config=Path("/srv/state/x/ssh_config"),
+    )
+    out = tmp_path / "lab.yml"
+    out.write_text(dump_ansible_inventory(records, target.ansible_variables()))
+    listed = subprocess.run(
+        [ANSIBLE_INVENTORY, "-i", str(out), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
+    )
+    hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]
+    for record in records:
+        assert hostvars[record.name]["ansible_ssh_common_args"] == "-F /srv/state/x/ssh_config"
+    assert field_target(inventory).ansible_variables() == {}  # the operator's own SSH setup
 
 
 def test_pyinfra_inventory_for_a_selection():

@@ -36,6 +36,15 @@ def test_first_rollout_deploys_every_site_and_the_second_changes_nothing(rolled_
     assert all(s["status"] == "unchanged" for s in second["sites"] + second["hubs"])
 
 
+def test_a_rollout_connects_once_to_each_host(rolled_out: RolledOut):
+    accepted = rolled_out.second_connections
+    # hubs: phases 1 and 3 on one connection; site hosts: phases 2 and 4 on one, plus the IP
+    # camera's port forward (an ssh process of its own) on the gateways that have one
+    with_camera = {"tcd-26380-pc1", "tcd-25217-gw1"}
+    wanted = {h: 1 + (h in with_camera) for h in [*HUBS, *RECEPTION_PCS, "tcd-25217-gw1"]}
+    assert accepted == wanted
+
+
 def test_every_reception_pc_reaches_both_offices_through_the_tunnels(rolled_out: RolledOut):
     hubs = lab_plan(rolled_out.lab).hubs.values()
     for pc in RECEPTION_PCS:

@@ -24,13 +24,15 @@ class IpCamera:
     policy: CameraPolicy
     admin_password: str = field(repr=False)
     operator_password: str = field(repr=False)
+    probe_password: str = field(repr=False)
 
 
 async def configure_ip_camera(camera: IpCamera, dry: bool = False) -> list[str]:
     """The changes made (or, with `dry`, that would be made), by name."""
     changes: list[str] = []
     admin, password = defaults.ADMIN_USER, camera.admin_password
-    # a camera locked out (a verify run proves the lockout on the admin account) is waited for
+    # admin locked out (someone guessing its password) is waited out once: the lockout probe
+    # of `tcd verify` locks an account of its own, never admin
     wait = camera.policy.lockout_window_s + 1
     try:
         async with session(camera.port, admin, password, locked_wait=wait) as device:
@@ -80,22 +82,17 @@ async def _settle(device: Device, camera: IpCamera, dry: bool, changes: list[str
                 await action()
 
     users = await device.users()
-    operator, level = defaults.OPERATOR_USER, defaults.OPERATOR_LEVEL
-    password = camera.operator_password
-    if operator not in users:
-        await step(
-            f"operator account {operator}",
-            True,
-            lambda: device.create_user(operator, password, level),
-        )
-    else:
-        await step(
-            f"operator account {operator} (level, password)",
-            users[operator] != level or not await _logs_in(camera, operator),
-            lambda: device.set_user(operator, password, level),
-        )
+    for user, level, password in _accounts(camera):
+        # awaited in this pass of the loop: the lambdas never outlive their loop variables
+        if user not in users:
+            await step(f"account {user}", True,
+                       lambda: device.create_user(user, password, level))  # noqa: B023  # fmt: skip
+        else:
+            await step(f"account {user} (level, password)",
+                       users[user] != level or not await _logs_in(camera, user, password),
+                       lambda: device.set_user(user, password, level))  # noqa: B023  # fmt: skip
     # no account but ours: whatever else the camera came with or someone added
-    extra = sorted(set(users) - {defaults.ADMIN_USER, operator})
+    extra = sorted(set(users) - {defaults.ADMIN_USER} - {user for user, _, _ in _accounts(camera)})
     await step(f"accounts removed: {', '.join(extra)}", bool(extra),
                lambda: device.delete_users(extra))  # fmt: skip
 
@@ -138,10 +135,21 @@ async def _clock(device: Device, camera: IpCamera, dry: bool, changes: list[str]
             await device.set_clock_ntp(camera.policy.timezone)
 
 
-async def _logs_in(camera: IpCamera, user: str) -> bool:
-    """Whether `user` logs in with the vault's password (a password cannot be read back)."""
+def _accounts(camera: IpCamera) -> list[tuple[str, str, str]]:
+    """(user, ONVIF level, password) of the accounts the role keeps besides admin."""
+    return [
+        (defaults.OPERATOR_USER, defaults.OPERATOR_LEVEL, camera.operator_password),
+        (defaults.PROBE_USER, defaults.PROBE_LEVEL, camera.probe_password),
+    ]
+
+
+async def _logs_in(camera: IpCamera, user: str, password: str) -> bool:
+    """Whether `user` logs in with the vault's password (a password cannot be read back).
+    An account locked out counts as logging in: the lockout probe of a verify just before
+    leaves the probe's account so, and its password cannot be told until the lock ends (a
+    wrong one is then set right by the next rollout)."""
     try:
-        async with session(camera.port, user, camera.operator_password):
+        async with session(camera.port, user, password):
             return True
-    except CameraAuthError:
-        return False
+    except CameraAuthError as refused:
+        return refused.locked

@@ -14,6 +14,7 @@ from tcd.cli.common import (
     SitesOption,
     WaveOption,
     console,
+    fail,
     load_planned,
     select_sites,
 )
@@ -79,13 +80,33 @@ def export(
     inventory: InventoryOption = DEFAULT,
     wave: WaveOption = None,
     sites: SitesOption = None,
+    lab: Annotated[
+        bool,
+        typer.Option(
+            "--lab",
+            help="The lab's hosts (TCD_LAB_NAME): lab addresses, reached through its ssh_config.",
+        ),
+    ] = False,
 ) -> None:
     """Write the fleet in another tool's format (Ansible YAML inventory: groups per wave, role,
     site and former district; planned addresses as host variables)."""
     loaded, plan = load_planned(inventory)
     selected = select_sites(loaded, wave, sites)
+    variables: dict[str, str] = {}
+    if lab:
+        from tcd.cli.lab_cmd import lab_settings  # noqa: PLC0415 - 0.5 s only --lab needs
+        from tcd.lab.lab import LabError  # noqa: PLC0415
+        from tcd.lab.target import lab_target  # noqa: PLC0415
+        from tcd.target import TargetError  # noqa: PLC0415
+
+        try:
+            target = lab_target(loaded, lab_settings())
+            plan, _ = target.managed_hosts(selected)  # refused if the lab lacks some
+        except (TargetError, LabError) as exc:
+            fail(str(exc), code=1)
+        variables = target.ansible_variables()
     records = fleet_records(plan, selected)
-    write_atomically(output, dump_ansible_inventory(records))
+    write_atomically(output, dump_ansible_inventory(records, variables))
     console.print(
         f"wrote {output}: {len(records)} hosts ({len(selected)} sites and 2 hubs), format {format}"
     )

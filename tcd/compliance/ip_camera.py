@@ -53,7 +53,17 @@ class Settings:
     protocols: dict[str, bool]
     stream: dict[str, Any] | Exception  # ffprobe's first video stream with the operator account
     http_port_open: bool  # camera:80 as the gateway sees it
-    lockout: list[Login]  # wrong passwords, then the right one
+    lockout: "LockoutProbe | CameraError"  # the error when the vault has no probe password
+
+
+@dataclass
+class LockoutProbe:
+    """The probe account's logins: the right password (the account must work and its failure
+    count start at zero), then as many wrong ones as the policy allows, then the right one."""
+
+    first: Login
+    wrong: list[Login]
+    last: Login | None  # None when the first login did not get in
 
 
 @dataclass
@@ -93,6 +103,9 @@ class CheckedCamera:
     async def _read_onvif(self, local: dict[int, int]) -> Reading:
         port = local[defaults.ONVIF_PORT]
         factory = [await _login(port, defaults.ADMIN_USER, p) for p in defaults.FACTORY_PASSWORDS]
+        # the right password next: it resets the failures the factory tries counted on admin,
+        # so back-to-back runs never add up to a lockout of admin
+        await _login(port, defaults.ADMIN_USER, self.secret.admin_password.get_secret_value())
         try:
             settings: Settings | CameraError = await self._read_settings(local)
         except CameraError as exc:
@@ -101,11 +114,9 @@ class CheckedCamera:
 
     async def _read_settings(self, local: dict[int, int]) -> Settings:
         port = local[defaults.ONVIF_PORT]
-        policy = self.data.policy
-        admin = self.secret.admin_password.get_secret_value()
         operator = self.secret.operator_password.get_secret_value()
-        # read as the operator (ONVIF's read classes are open to the User level): the admin
-        # account is the one the lockout probe below locks, and an earlier run may have locked
+        # read as the operator, as the reception software does (ONVIF's read classes are open
+        # to the User level)
         async with session(port, defaults.OPERATOR_USER, operator) as device:
             from_dhcp, servers = await device.ntp_servers()
             kind, zone, camera_now = await device.clock()
@@ -120,18 +131,11 @@ class CheckedCamera:
         except AssertionError as exc:
             stream = exc
         http_open = self._gateway_connects(80)
-        # last: it leaves the admin account locked for the camera's lockout time. It needs the
-        # account unlocked and its failures at zero, which a login with the right password
-        # gives: an earlier run's probe may still lock it (its wrong passwords would then be
-        # refused without counting, and the lock could end before the right one), so that lock
-        # is waited out, as the camera role does
-        wait = policy.lockout_window_s + 1
-        async with session(port, defaults.ADMIN_USER, admin, locked_wait=wait):
-            pass
-        wrong = secrets.token_urlsafe(12)
-        attempts = policy.lockout_attempts
-        lockout = [await _login(port, defaults.ADMIN_USER, wrong) for _ in range(attempts)]
-        lockout.append(await _login(port, defaults.ADMIN_USER, admin))
+        # last: it leaves the probe's account locked for the camera's lockout time
+        try:
+            lockout: LockoutProbe | CameraError = await self._probe_lockout(port)
+        except CameraError as exc:
+            lockout = exc
         return Settings(
             ntp_from_dhcp=from_dhcp,
             ntp_servers=servers,
@@ -144,6 +148,19 @@ class CheckedCamera:
             http_port_open=http_open,
             lockout=lockout,
         )
+
+    async def _probe_lockout(self, port: int) -> LockoutProbe:
+        """The lockout proven on the probe's account. Found still locked by an earlier probe,
+        the right password refused as locked is the proof, and nothing more is tried."""
+        if self.secret.probe_password is None:
+            raise CameraError(f"the vault has no password for {defaults.PROBE_USER!r} yet")
+        user, right = defaults.PROBE_USER, self.secret.probe_password.get_secret_value()
+        first = await _login(port, user, right)
+        if not first.accepted:
+            return LockoutProbe(first, [], None)
+        wrong = secrets.token_urlsafe(12)
+        tries = [await _login(port, user, wrong) for _ in range(self.data.policy.lockout_attempts)]
+        return LockoutProbe(first, tries, await _login(port, user, right))
 
     def _gateway_connects(self, port: int) -> bool:
         """Whether a TCP connect from the gateway to the camera's `port` succeeds."""

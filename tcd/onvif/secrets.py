@@ -39,13 +39,27 @@ class CameraSecret(BaseModel):
 
     admin_password: SecretStr
     operator_password: SecretStr
+    # the lockout probe's account (roles/ip_camera/defaults.PROBE_USER); vaults written before
+    # it existed lack it, and `ensure` adds it
+    probe_password: SecretStr | None = None
 
     @classmethod
     def generate(cls) -> "CameraSecret":
         return cls(
-            admin_password=SecretStr(secrets.token_urlsafe(SECRET_BYTES)),
-            operator_password=SecretStr(secrets.token_urlsafe(SECRET_BYTES)),
+            admin_password=_new_password(),
+            operator_password=_new_password(),
+            probe_password=_new_password(),
         )
+
+    def completed(self) -> "CameraSecret":
+        """These secrets with every missing password generated (the caller saves them, or not)."""
+        if self.probe_password is not None:
+            return self
+        return self.model_copy(update={"probe_password": _new_password()})
+
+
+def _new_password() -> SecretStr:
+    return SecretStr(secrets.token_urlsafe(SECRET_BYTES))
 
 
 def vault_password(fallback: Path | None = None) -> bytes:
@@ -111,8 +125,9 @@ class CameraVault:
     def save(self, entries: Mapping[str, CameraSecret]) -> None:
         plain = {
             name: {
-                "admin_password": entry.admin_password.get_secret_value(),
-                "operator_password": entry.operator_password.get_secret_value(),
+                field: value.get_secret_value()
+                for field, value in entry
+                if isinstance(value, SecretStr)
             }
             for name, entry in sorted(entries.items())
         }
@@ -120,11 +135,13 @@ class CameraVault:
         write_atomically(self.path, self._lib().encrypt(text, vault_id=VAULT_ID), 0o600)
 
     def ensure(self, names: Iterable[str]) -> dict[str, CameraSecret]:
-        """The secrets of every camera in `names`, generating (and saving) missing ones.
-        Entries of other cameras are kept."""
+        """The secrets of every camera in `names`, generating (and saving) missing ones and
+        missing passwords of older entries. Entries of other cameras are kept."""
         entries = self.load()
-        missing = [name for name in names if name not in entries]
-        if missing:
-            entries.update({name: CameraSecret.generate() for name in missing})
+        wanted = {
+            name: (entries.get(name) or CameraSecret.generate()).completed() for name in names
+        }
+        if any(entries.get(name) != entry for name, entry in wanted.items()):
+            entries.update(wanted)
             self.save(entries)
         return entries

@@ -57,7 +57,9 @@ def configure_cameras(
     entries = vault.load() if dry else vault.ensure(names)
     results: dict[str, tuple[list[str], list[str]]] = {}
     for item in cameras:
-        secret = entries.get(item.camera.name) or CameraSecret.generate()  # dry: never saved
+        # dry: what is missing is generated and never saved
+        secret = (entries.get(item.camera.name) or CameraSecret.generate()).completed()
+        assert secret.probe_password is not None  # completed() above
         changes: list[str] = []
         errors: list[str] = []
         try:
@@ -70,6 +72,7 @@ def configure_cameras(
                     policy=item.data.policy,
                     admin_password=secret.admin_password.get_secret_value(),
                     operator_password=secret.operator_password.get_secret_value(),
+                    probe_password=secret.probe_password.get_secret_value(),
                 )
                 changes = asyncio.run(configure_ip_camera(camera, dry))
         except ForwardError as exc:

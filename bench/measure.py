@@ -1,0 +1,149 @@
+"""What the benchmarks measure of one controller command: wall time, CPU time and peak memory of
+its whole process tree, and the SSH commands it made each lab host run.
+
+The command runs in a cgroup of its own (cpuacct on cgroup v1, the unified hierarchy on v2):
+its CPU time is the cgroup's, so it counts processes that left the tree too (an ssh
+ControlMaster that daemonised, Ansible's forks). Memory is the sum of the resident sets of the
+cgroup's processes, sampled every 0.1 s; shared pages count once per process, so the figure
+is an upper bound. Whatever is still in the cgroup when the command ends (a ControlPersist
+master) is ended by PID, so no run starts warm from the one before.
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tcd.lab import lab as lab_ops
+from tcd.lab.settings import LabSettings
+
+CGROUP_FS = Path("/sys/fs/cgroup")
+SAMPLE_S = 0.1
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class _Cgroup:
+    """A cgroup below this process's own, for one command."""
+
+    def __init__(self, name: str) -> None:
+        unified = (CGROUP_FS / "cgroup.controllers").exists()
+        controller = "" if unified else "cpuacct"
+        own = next(
+            line.split(":", 2)[2]
+            for line in Path("/proc/self/cgroup").read_text().splitlines()
+            if line.split(":", 2)[1] == controller
+        )
+        self.unified = unified
+        self.path = (CGROUP_FS if unified else CGROUP_FS / "cpuacct") / own.lstrip("/") / name
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    def pids(self) -> list[int]:
+        return [int(pid) for pid in (self.path / "cgroup.procs").read_text().split()]
+
+    def cpu_s(self) -> float:
+        if self.unified:
+            stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
+            return int(stat["usage_usec"]) / 1e6
+        return int((self.path / "cpuacct.usage").read_text()) / 1e9
+
+    def rss_mb(self) -> float:
+        total_kb = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue  # ended between the listing and the read
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        return total_kb / 1024
+
+    def end(self) -> None:
+        """End what is left (by PID), then remove the cgroup."""
+        for _ in range(50):
+            pids = self.pids()
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            time.sleep(0.1)
+        self.path.rmdir()
+
+
+def run_measured(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> Measured:
+    """Run `argv` to its end in a cgroup of its own and measure it."""
+    cgroup = _Cgroup(f"tcd-bench-{os.getpid()}-{time.monotonic_ns()}")
+    procs = cgroup.path / "cgroup.procs"
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, cgroup.rss_mb())
+            done.wait(SAMPLE_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    start = time.perf_counter()
+    # files, not pipes: a process the command leaves behind would hold a pipe open
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        try:
+            child = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdout=out,
+                stderr=err,
+                text=True,
+                # joins the cgroup before exec, so nothing it starts escapes the count
+                preexec_fn=lambda: procs.write_text("0"),  # noqa: PLW1509
+            )
+            sampler.start()
+            child.wait()
+            wall = time.perf_counter() - start
+            done.set()
+            sampler.join()
+            cpu = cgroup.cpu_s()
+        finally:
+            done.set()
+            cgroup.end()
+        out.seek(0)
+        err.seek(0)
+        return Measured(wall, cpu, peak, child.returncode, out.read(), err.read())
+
+
+def commands_per_host(
+    settings: LabSettings, hosts: list[str], since: float, until: float
+) -> dict[str, int]:
+    """host -> SSH commands sshd started on it between `since` and `until` (epoch seconds).
+
+    sshd logs "Starting session: command …" for every command a client runs ("subsystem
+    'sftp'" for an upload; LogLevel VERBOSE, which roles/base sets, and the lab image's too),
+    so each host's journal says how many a run made it run. The query's own session comes
+    after the window (whole seconds: wait a second before asking)."""
+    query = (
+        f"sudo journalctl -q -o cat -t sshd --since @{int(since)} --until @{int(until) + 1}"
+        " | grep -c 'Starting session: ' || true"
+    )
+    counts = {}
+    for host in hosts:
+        done = subprocess.run(
+            lab_ops.ssh_argv(settings, host, [query]), capture_output=True, text=True, check=True
+        )
+        counts[host] = int(done.stdout.strip() or 0)
+    return counts

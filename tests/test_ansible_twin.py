@@ -1,0 +1,262 @@
+"""The Ansible twin (bench/ansible/) does the roles' work: its playbook is valid Ansible, and it
+renders every file the pyinfra roles render on a host, from the same templates, with every
+variable each template reads, at the same paths and modes.
+
+The pyinfra side is read from the roles' own code: their deploys are prepared for each pilot
+host against pyinfra's fake connector (no host is touched), and every file `roles/common/files.
+template()` uploads is recorded. The twin's side is read from its task files: each template task,
+with the include and loop it sits in, evaluated with the host's exported variables.
+
+Running the twin on a lab (a fresh lab, `tcd verify`, a second run changing nothing) takes
+several minutes for one site on the project's 2-core machine: the benchmark does it
+(bench/ansible/README.md)."""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import jinja2.nativetypes
+import pytest
+import yaml
+from pyinfra.api import Config, State
+from pyinfra.api import Inventory as PyinfraInventory
+from pyinfra.api.connect import connect_all
+from pyinfra.api.deploy import add_deploy
+from pyinfra.api.state import StateStage
+
+import roles.common.files
+from roles.declaration import HostFacts
+from roles.registry import role
+from tcd.loading import load_inventory
+from tcd.paths import TEMPLATES_DIR
+from tcd.planning import plan_addresses
+from tcd.planning.hostdata import HostData, host_data
+from tcd.planning.keys import PublicKeys
+
+from .conftest import INVENTORY, REPO
+
+TWIN = REPO / "bench" / "ansible"
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+TEMPLATE = "ansible.builtin.template"
+INCLUDES = (
+    "ansible.builtin.include_role",
+    "ansible.builtin.include_tasks",
+    "ansible.builtin.import_tasks",
+)
+
+
+def _module(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The twin's inventory of the pilot, planned addresses (no lab needed)."""
+    inventory = load_inventory(INVENTORY)
+    out = tmp_path_factory.mktemp("twin")
+    export = _module(TWIN / "export.py")
+    return export.export(out, inventory, inventory.wave("pilot").sites)
+
+
+def _ansible_env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(TWIN / "ansible.cfg"),
+        "PYTHONPATH": str(REPO),
+        "HOME": str(home),  # ansible keeps its own files under ~/.ansible
+    }
+
+
+def test_the_playbook_is_valid_ansible(exported: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", str(exported), str(TWIN / "site.yml"), "--syntax-check"],
+        cwd=TWIN,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ---- what the pyinfra roles render ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pilot_data() -> dict[str, HostData]:
+    inventory = load_inventory(INVENTORY)
+    plan = plan_addresses(inventory)
+    sites = inventory.select(wave="pilot")
+    names = {h.name for s in sites for h in plan.sites[s.code].hosts} | {
+        h.name for h in plan.hubs.values()
+    }
+    data = host_data(inventory, plan, inventory.sites.values(), PublicKeys(), apt_update=False)
+    return {name: data[name] for name in sorted(names)}
+
+
+_INSTANT = {"fake_delay": 0, "fake_delay_jitter": 0}  # the fake connector sleeps otherwise
+
+
+class _Recorder:
+    """pyinfra's files module as roles/common/files.py sees it: every upload of a rendered
+    template is recorded (destination, mode) under the host and role being prepared."""
+
+    def __init__(self, real: ModuleType) -> None:
+        self.real = real
+        self.where: tuple[str, str] = ("", "")
+        self.found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def put(self, **arguments: Any) -> Any:
+        mode = str(arguments["mode"]).zfill(4)
+        self.found.setdefault(self.where, set()).add((arguments["dest"], mode))
+        return self.real.put(**arguments)
+
+
+@pytest.fixture(scope="module")
+def pyinfra_renders(
+    pilot_data: dict[str, HostData],
+) -> Iterator[dict[tuple[str, str], set[tuple[str, str]]]]:
+    """(host, role) -> {(destination, mode)} of every template the role renders there, its
+    deploy prepared against pyinfra's fake connector as on a lab host (a container)."""
+    answers = {
+        "systemd-detect-virt": "systemd-nspawn",
+        "uname -s": "Linux",
+        re.compile(r"^command -v \S+ \|\| true$"): "/usr/bin/found",
+    }
+    hosts = [
+        (f"@fake/{name}", {**data.pyinfra(), "fake_responses": answers, **_INSTANT})
+        for name, data in pilot_data.items()
+    ]
+    state = State(inventory=PyinfraInventory((hosts, {})), config=Config(SUDO=True))
+    state.set_stage(StateStage.Connect)
+    connect_all(state)
+    state.set_stage(StateStage.Prepare)
+    recorder = _Recorder(roles.common.files.files)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(roles.common.files, "files", recorder)
+        for host in state.inventory:
+            name = host.name.removeprefix("@fake/")
+            for each in map(role, HostFacts.of(host.data).roles):
+                recorder.where = (name, each.name)
+                add_deploy(state, each.deploy_module().main, host=[host])
+        yield recorder.found
+
+
+# ---- what the twin renders ------------------------------------------------------------------
+
+_ENV = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
+_ENV.filters["dirname"] = os.path.dirname
+
+
+def _resolved(scope: dict[str, Any]) -> dict[str, Any]:
+    """The scope's values with the templates among them rendered, as Ansible would when they
+    are used (what cannot be rendered here, a registered read, stays as written)."""
+    done = dict(scope)
+    for _ in range(5):  # a variable naming another, a few levels deep
+        for name, value in done.items():
+            if isinstance(value, str) and "{{" in value:
+                try:
+                    done[name] = _ENV.from_string(value).render(done)
+                except (jinja2.UndefinedError, jinja2.TemplateError, TypeError):
+                    continue
+    return done
+
+
+def _render(text: Any, scope: dict[str, Any]) -> Any:
+    return _ENV.from_string(text).render(_resolved(scope)) if isinstance(text, str) else text
+
+
+def _tasks(path: Path) -> list[dict[str, Any]]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+
+
+def twin_templates(
+    path: Path, scope: dict[str, Any]
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(destination, mode, the task, its scope) of every template task in the task file
+    `path` and what it includes, each loop item apart; `when` is not evaluated (a template
+    the twin renders only in a container counts, as the pyinfra side is prepared as one)."""
+    for task in _tasks(path):
+        if "ansible.builtin.set_fact" in task:
+            scope.update(task["ansible.builtin.set_fact"])
+        if TEMPLATE not in task and not any(include in task for include in INCLUDES):
+            continue
+        loop_var = task.get("loop_control", {}).get("loop_var", "item")
+        items = _render(task["loop"], scope) if "loop" in task else [None]
+        for item in items:
+            here = {**scope, **({loop_var: item} if "loop" in task else {})}
+            here = {**here, **task.get("vars", {})}
+            if TEMPLATE in task:
+                arguments = task[TEMPLATE]
+                yield _render(arguments["dest"], here), arguments["mode"], task, here
+            for include in INCLUDES:
+                if include not in task:
+                    continue
+                arguments = task[include]
+                if include == "ansible.builtin.include_role":
+                    target = TWIN / "roles" / arguments["name"] / "tasks"
+                    target /= f"{arguments.get('tasks_from', 'main')}.yml"
+                else:  # a task file of the same role, named alone
+                    target = path.parent / arguments
+                yield from twin_templates(target, here)
+
+
+def _twin_renders(host: str, data: HostData, exported: Path) -> dict[str, set[tuple[str, str]]]:
+    variables = yaml.safe_load((exported.parent / "host_vars" / f"{host}.yml").read_text())
+    variables |= yaml.safe_load((exported.parent / "group_vars" / "all.yml").read_text())
+    found: dict[str, set[tuple[str, str]]] = {}
+    for name in data.facts.roles:
+        main = TWIN / "roles" / name / "tasks" / "main.yml"
+        found[name] = {(dest, mode) for dest, mode, _, _ in twin_templates(main, dict(variables))}
+    return found
+
+
+def test_the_twin_renders_every_file_the_roles_render(
+    pilot_data: dict[str, HostData],
+    pyinfra_renders: dict[tuple[str, str], set[tuple[str, str]]],
+    exported: Path,
+) -> None:
+    """Per host and role: the same destinations, with the same modes."""
+    assert pyinfra_renders, "the roles rendered nothing: the recorder missed their uploads"
+    for host, data in pilot_data.items():
+        twin = _twin_renders(host, data, exported)
+        for name in data.facts.roles:
+            ours = pyinfra_renders.get((host, name), set())
+            assert twin[name] == ours, f"{host}, {name}: twin {twin[name]} != roles {ours}"
+
+
+def test_each_template_gets_every_variable_it_reads(
+    pilot_data: dict[str, HostData], exported: Path
+) -> None:
+    """The twin feeds each template the names it reads (the task's vars, or the include's
+    around it): Ansible would fail on a missing one only on a host that renders it."""
+    source = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR))
+    checked = 0
+    for host, data in pilot_data.items():
+        variables = yaml.safe_load((exported.parent / "host_vars" / f"{host}.yml").read_text())
+        variables |= yaml.safe_load((exported.parent / "group_vars" / "all.yml").read_text())
+        for name in data.facts.roles:
+            main = TWIN / "roles" / name / "tasks" / "main.yml"
+            for dest, _, task, scope in twin_templates(main, dict(variables)):
+                src = _render(task[TEMPLATE]["src"], scope).removeprefix(f"{TEMPLATES_DIR}/")
+                text = source.loader.get_source(source, src)[0]  # type: ignore[union-attr]
+                reads = jinja2.meta.find_undeclared_variables(source.parse(text))
+                missing = reads - set(scope)
+                assert not missing, f"{host}: {dest} reads {missing}, which the twin never sets"
+                checked += 1
+    assert checked
