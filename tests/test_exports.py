@@ -20,22 +20,27 @@ ANSIBLE_INVENTORY = shutil.which("ansible-inventory") or str(
 )
 
 
-def test_ansible_inventory_reads_the_export(tcd, tmp_path):
-    out = tmp_path / "fleet.yml"
-    result = tcd("inventory", "export", "--inventory", str(INVENTORY), "-o", str(out))
-    assert result.exit_code == 0, result.stderr
+def ansible_list(inventory: Path, home: Path) -> dict:
+    """`ansible-inventory --list` of a file, an unparsable inventory being an error."""
     listed = subprocess.run(
-        [ANSIBLE_INVENTORY, "-i", str(out), "--list"],
+        [ANSIBLE_INVENTORY, "-i", str(inventory), "--list"],
         capture_output=True,
         text=True,
         check=True,
         env={
             "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
             "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
+            "HOME": str(home),
         },
     )
-    data = json.loads(listed.stdout)
+    return json.loads(listed.stdout)
+
+
+def test_ansible_inventory_reads_the_export(tcd, tmp_path):
+    out = tmp_path / "fleet.yml"
+    result = tcd("inventory", "export", "--inventory", str(INVENTORY), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    data = ansible_list(out, home=tmp_path)
     hostvars = data["_meta"]["hostvars"]
     plan = plan_addresses(load_inventory(INVENTORY))
 
@@ -85,18 +90,7 @@ def test_a_lab_export_reaches_every_host_through_the_labs_ssh_config(tmp_path):
     )
     out = tmp_path / "lab.yml"
     out.write_text(dump_ansible_inventory(records, target.ansible_variables()))
-    listed = subprocess.run(
-        [ANSIBLE_INVENTORY, "-i", str(out), "--list"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={
-            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-        },
-    )
-    hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]
+    hostvars = ansible_list(out, home=tmp_path)["_meta"]["hostvars"]
     for record in records:
         assert hostvars[record.name]["ansible_ssh_common_args"] == "-F /srv/state/x/ssh_config"
     assert field_target(inventory).ansible_variables() == {}  # the operator's own SSH setup

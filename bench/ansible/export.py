@@ -139,17 +139,25 @@ def export(
     return hosts
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="the Ansible twin's inventory and variables")
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to export, and where (this script's options, run.py's too)."""
     parser.add_argument("--lab-state", type=Path, help="a lab's state folder (state/<lab>)")
     parser.add_argument("--sites", required=True, help="admin codes, comma-separated")
     parser.add_argument("--inventory", type=Path, default=REPO_ROOT / "inventory")
     parser.add_argument("--out", type=Path, help="default: <state folder>/ansible-twin")
-    args = parser.parse_args()
-    inventory = load_inventory(args.inventory)
+
+
+def export_selected(args: argparse.Namespace) -> Path:
+    """The export `add_selection_arguments`'s options ask for; its hosts.yml."""
     codes = [int(code) for code in args.sites.split(",") if code.strip()]
     out = args.out or (args.lab_state or REPO_ROOT / "state" / "field") / "ansible-twin"
-    hosts = export(out, inventory, codes, args.lab_state)
+    return export(out, load_inventory(args.inventory), codes, args.lab_state)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="the Ansible twin's inventory and variables")
+    add_selection_arguments(parser)
+    hosts = export_selected(parser.parse_args())
     print(json.dumps({"inventory": str(hosts)}))
     return 0
 

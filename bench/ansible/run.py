@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from export import export
+from export import add_selection_arguments, export_selected
 
-from tcd.loading import load_inventory
 from tcd.paths import REPO_ROOT
 
 TWIN_DIR = Path(__file__).resolve().parent
@@ -79,18 +78,13 @@ def end_connections(masters: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="run the Ansible twin of tcd rollout")
-    parser.add_argument("--lab-state", type=Path, help="a lab's state folder (state/<lab>)")
-    parser.add_argument("--sites", required=True, help="admin codes, comma-separated")
-    parser.add_argument("--inventory", type=Path, default=REPO_ROOT / "inventory")
-    parser.add_argument("--out", type=Path, help="default: <state folder>/ansible-twin")
+    add_selection_arguments(parser)
     parser.add_argument("--check", action="store_true", help="ansible-playbook --check")
     parser.add_argument("--json", action="store_true", help="stats as JSON on stdout")
     args = parser.parse_args()
     start = time.perf_counter()
-    codes = [int(code) for code in args.sites.split(",") if code.strip()]
-    out = args.out or (args.lab_state or REPO_ROOT / "state" / "field") / "ansible-twin"
-    hosts_file = export(out, load_inventory(args.inventory), codes, args.lab_state)
-    count = len(list((out / "host_vars").glob("*.yml")))
+    hosts_file = export_selected(args)
+    count = len(list((hosts_file.parent / "host_vars").glob("*.yml")))
     code, stats = run_twin(hosts_file, count, args.check, sys.stderr if args.json else None)
     if args.json:
         hosts = {name: value for name, value in stats.items() if name != CONTROLLER}
