@@ -237,23 +237,9 @@ class Bench:
         self.runs[key].changed = sum(host["changed"] for host in recap["hosts"].values())
 
 
-def measure_size(units: int, codes: list[int]) -> Case:
-    bench = Bench(units, codes)
-    try:
-        bench.fresh_lab()
-        bench.tcd_rollout("tcd_first", count_ssh=False)
-        bench.tcd_rollout("tcd_again", count_ssh=True)
-        bench.tcd_rollout("tcd_steady", count_ssh=True)
-        bench.pyinfra_cli()
-        bench.verify("tcd_verify")
-        bench.fresh_lab()
-        bench.twin("twin_first", count_ssh=False)
-        bench.twin("twin_again", count_ssh=True)
-        bench.verify("twin_verify")
-    finally:
-        bench.down()
+def _case(bench: "Bench") -> Case:
     return Case(
-        units=units,
+        units=bench.units,
         hosts=len(bench.hosts),
         commit=_git("rev-parse", "--short", "HEAD"),
         dirty=bool(_git("status", "--porcelain", "--untracked-files=no")),
@@ -261,6 +247,32 @@ def measure_size(units: int, codes: list[int]) -> Case:
         machine=_machine(),
         runs=bench.runs,
     )
+
+
+def measure_size(units: int, codes: list[int], results: Results) -> None:
+    """Measures one size; what is measured is saved after every run, so a size that fails
+    (or is stopped) half-way keeps the rows it has."""
+    bench = Bench(units, codes)
+    steps = [
+        bench.fresh_lab,
+        lambda: bench.tcd_rollout("tcd_first", count_ssh=False),
+        lambda: bench.tcd_rollout("tcd_again", count_ssh=True),
+        lambda: bench.tcd_rollout("tcd_steady", count_ssh=True),
+        bench.pyinfra_cli,
+        lambda: bench.verify("tcd_verify"),
+        bench.fresh_lab,
+        lambda: bench.twin("twin_first", count_ssh=False),
+        lambda: bench.twin("twin_again", count_ssh=True),
+        lambda: bench.verify("twin_verify"),
+    ]
+    try:
+        for step in steps:
+            step()
+            if bench.runs:
+                results.cases = [c for c in results.cases if c.units != units] + [_case(bench)]
+                write_atomically(RESULTS, results.model_dump_json(indent=1) + "\n", 0o644)
+    finally:
+        bench.down()
 
 
 def _chart(results: Results) -> str:
@@ -324,9 +336,7 @@ def main() -> int:
     results = Results.model_validate_json(RESULTS.read_text()) if RESULTS.exists() else Results()
     for units in (int(u) for u in args.units.split(",") if u):
         codes = inventory.wave("pilot").sites if units == 3 else in_order[:units]
-        case = measure_size(units, list(codes))
-        results.cases = [c for c in results.cases if c.units != units] + [case]
-        write_atomically(RESULTS, results.model_dump_json(indent=1) + "\n", 0o644)
+        measure_size(units, list(codes), results)
     if args.write and results.cases:
         write_docs(results)
     print(
