@@ -2,15 +2,15 @@
 or a lab (lab addresses, the lab's ssh_config and key: `tcd.lab.target`). Everything else is the
 same code path."""
 
-import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tcd.exports.hosts import HostRecord, Kind, fleet_records
+from tcd.journal import Journal, journal_url
+from tcd.journal.keys import import_key_file
 from tcd.loading import Inventory
-from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.onvif.forward import Gateway
 from tcd.onvif.secrets import FIELD_VAULT, CameraVault, vault_password
@@ -19,7 +19,6 @@ from tcd.planning import Plan, plan_addresses
 from tcd.planning.addresses import HostPlan
 from tcd.planning.hostdata import HostData, host_data
 from tcd.planning.keys import PublicKeys
-from tcd.render import write_atomically
 
 
 class TargetError(RuntimeError):
@@ -30,7 +29,7 @@ class TargetError(RuntimeError):
 class Target:
     name: str
     inventory: Inventory  # as this target sees it (a lab's addresses are its own)
-    keys_file: Path
+    state_dir: Path  # this target's own files: the journal, the questions hosts were asked
     apt_update: bool
     connection: dict[str, Any] = field(default_factory=dict)  # pyinfra data for every host
     hosts: set[str] | None = None  # the hosts that exist there (a lab has only some)
@@ -88,32 +87,31 @@ class Target:
         inventory = self.inventory
         return host_data(inventory, plan, inventory.sites.values(), keys, self.apt_update)
 
+    @property
+    def keys_file(self) -> Path:
+        """Where the public-key registry was kept before the journal (imported from there
+        once); the Ansible twin hands its keys over through it too."""
+        return self.state_dir / "wireguard-public-keys.json"
+
+    def journal(self) -> Journal:
+        """This target's journal; JournalError if it cannot be opened."""
+        return Journal(journal_url(self.state_dir))
+
     def load_keys(self) -> PublicKeys:
         """WireGuard public keys collected by earlier rollouts (public: no secret here)."""
-        if not self.keys_file.is_file():
-            return PublicKeys()
-        raw = json.loads(self.keys_file.read_text(encoding="utf-8"))
-        return PublicKeys(
-            hubs={Office(k): v for k, v in raw.get("hubs", {}).items()},
-            spokes={
-                h: {Office(k): v for k, v in o.items()} for h, o in raw.get("spokes", {}).items()
-            },
-        )
+        with self.journal() as journal:
+            import_key_file(journal, self.keys_file)
+            return journal.load_keys()
 
     def save_keys(self, keys: PublicKeys) -> None:
-        raw = {
-            "hubs": {office.value: key for office, key in keys.hubs.items()},
-            "spokes": {
-                h: {o.value: k for o, k in offices.items()} for h, offices in keys.spokes.items()
-            },
-        }
-        write_atomically(self.keys_file, json.dumps(raw, indent=2, sort_keys=True) + "\n")
+        with self.journal() as journal:
+            journal.save_keys(keys)
 
 
 def field_target(inventory: Inventory) -> Target:
     return Target(
         name="field",
         inventory=inventory,
-        keys_file=REPO_ROOT / "state" / "field" / "wireguard-public-keys.json",
+        state_dir=REPO_ROOT / "state" / "field",
         apt_update=True,
     )

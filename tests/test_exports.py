@@ -84,7 +84,7 @@ def test_a_lab_export_reaches_every_host_through_the_labs_ssh_config(tmp_path):
     target = Target(
         name="lab x",
         inventory=inventory,
-        keys_file=tmp_path / "keys.json",
+        state_dir=tmp_path,
         apt_update=False,
         ssh_config=Path("/srv/state/x/ssh_config"),
     )

@@ -14,7 +14,7 @@ def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
     return Target(
         name=f"lab {settings.name}",
         inventory=lab,
-        keys_file=settings.state_dir / "wireguard-public-keys.json",
+        state_dir=settings.state_dir,
         apt_update=False,  # lab hosts have no internet; the image holds every package
         connection={
             # the name resolves through the lab's ssh_config (address, key, ProxyCommand)
