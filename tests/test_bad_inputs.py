@@ -115,6 +115,14 @@ def site_in_two_waves(inv: Path) -> Expected:
     return path, line + 1, "waves.1.sites.10", "site 26380 is in two waves: 'pilot' and 'wave-1'"
 
 
+def bad_batch_size(inv: Path) -> Expected:
+    path = inv / "waves.yml"
+    line = replace_in(
+        path, "    sites:\n      - 25210", "    batches: [1, 0]\n    sites:\n      - 25210"
+    )
+    return path, line, "waves.1.batches.1", "a batch has at least 1 site (got 0)"
+
+
 def invalid_cidr(inv: Path) -> Expected:
     path = inv / "province.yml"
     line = replace_in(path, "cidr: 10.211.0.0/17", "cidr: 10.211.0.0/33")
@@ -255,6 +263,7 @@ CASES: dict[str, Callable[[Path], Expected]] = {
     "duplicate host name": duplicate_host,
     "unknown wave": unknown_wave,
     "site in two waves": site_in_two_waves,
+    "batch of no site": bad_batch_size,
     "invalid CIDR": invalid_cidr,
     "invalid address": invalid_address,
     "overlapping pools": overlapping_pools,
