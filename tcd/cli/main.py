@@ -26,6 +26,7 @@ COMMANDS = {
     "survey": ("tcd.cli.survey_cmd", "app", True),
     "plan": ("tcd.cli.plan_cmd", "plan", False),
     "rollout": ("tcd.cli.rollout_cmd", "rollout_command", False),
+    "status": ("tcd.cli.status_cmd", "status_command", False),
     "verify": ("tcd.cli.verify_cmd", "verify_command", False),
     "readiness": ("tcd.cli.readiness_cmd", "readiness", False),
     "demo": ("tcd.cli.demo_cmd", "demo_command", False),

@@ -1,6 +1,7 @@
 """`tcd verify`: check deployed hosts against the baseline (tests/baseline, with testinfra)."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,8 @@ from tcd.cli.common import (
 )
 from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
+from tcd.journal import JournalError
+from tcd.journal.provenance import inventory_digest
 from tcd.lab.lab import LabError
 from tcd.lab.target import lab_target
 from tcd.loading import Inventory
@@ -27,6 +30,7 @@ from tcd.model.site import Site
 from tcd.onvif.secrets import VaultError
 from tcd.target import TargetError, field_target
 from tcd.verify.plan import VerifyError
+from tcd.verify.record import record_verify
 from tcd.verify.results import RESULTS, VerifyRun
 from tcd.verify.run import verify
 
@@ -55,7 +59,7 @@ def verify_command(
     loaded, _ = load_planned(inventory)
     selected = select_sites(loaded, wave, sites)
     selection = f"wave {wave}" if wave else "all sites" if all_sites else f"sites {sites}"
-    run, folder = run_verify(loaded, selected, selection, lab, report, parallel)
+    run, folder = run_verify(loaded, selected, selection, lab, report, parallel, wave=wave)
     if as_json:
         print(json.dumps(run.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -65,15 +69,33 @@ def verify_command(
 
 
 def run_verify(
-    loaded: Inventory, selected: list[Site], selection: str, lab: bool, report: Path, parallel: int
+    loaded: Inventory,
+    selected: list[Site],
+    selection: str,
+    lab: bool,
+    report: Path,
+    parallel: int,
+    wave: str | None = None,
 ) -> tuple[VerifyRun, Path]:
-    """Shared with `tcd demo`; a missing lab or host is bad usage (exit 2)."""
+    """Shared with `tcd demo`; a missing lab or host is bad usage (exit 2). The run goes into
+    the target's journal (`tcd status` shows drift from it)."""
     try:
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
-            return verify(target, selected, selection, report, progress, parallel=parallel)
+            run, folder = verify(target, selected, selection, report, progress, parallel=parallel)
+        with target.journal() as journal:
+            record_verify(
+                journal,
+                run,
+                arguments=sys.argv[1:],
+                inventory_digest=inventory_digest(loaded.root),
+                wave=wave,
+            )
     except (VerifyError, TargetError, LabError, VaultError) as exc:
         fail(str(exc))
+    except JournalError as exc:
+        fail(str(exc), code=1)
+    return run, folder
 
 
 def print_run(run: VerifyRun, folder: Path) -> None:

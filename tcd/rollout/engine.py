@@ -43,9 +43,11 @@ from tcd.exports.hosts import HostRecord, Kind
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
 from tcd.model.province import Office
 from tcd.model.site import Site
+from tcd.onvif.secrets import CameraVault
 from tcd.planning.hostdata import HostData
 from tcd.rollout import factbatch, opnames
-from tcd.rollout.cameras import configure_cameras, ip_cameras
+from tcd.rollout.cameras import SiteCamera, configure_cameras, ip_cameras
+from tcd.rollout.diffs import DiffCapture
 from tcd.target import Target
 
 # pyinfra (pinned) resolves its global arguments' type hints again on every operation and every
@@ -55,6 +57,17 @@ for _module in (pyinfra_arguments, factbatch._facts):
     _module.all_global_arguments = _global_arguments  # type: ignore[attr-defined]
 
 Status = Literal["changed", "unchanged", "failed", "would change", "needs attention"]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How hosts are reached: a host that does not answer within `timeout` seconds (after
+    `retries` more tries) is unreachable and never holds up the others."""
+
+    timeout: int = 10
+    retries: int = 0
+    parallel: int = 10
+    diff: bool = False  # with a dry run: keep the diff of every file that would change
 
 
 class Reporter:
@@ -71,6 +84,7 @@ class HostResult:
     errors: list[str] = field(default_factory=list)
     # found but left to a person (controls with `repair: manual`, roles/common/attention.py)
     attention: list[str] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)  # --dry --diff: what files would change
 
     @property
     def failed(self) -> bool:
@@ -81,6 +95,7 @@ class HostResult:
         self.changes += other.changes
         self.errors += other.errors
         self.attention += [a for a in other.attention if a not in self.attention]
+        self.diff += other.diff
 
 
 @dataclass
@@ -113,7 +128,12 @@ class SiteResult:
             "errors": [f"{h.name}: {e}" for h in self.hosts for e in h.errors],
             "attention": [f"{h.name}: {a}" for h in self.hosts for a in h.attention],
             "hosts": {
-                h.name: {"changes": h.changes, "errors": h.errors, "attention": h.attention}
+                h.name: {
+                    "changes": h.changes,
+                    "errors": h.errors,
+                    "attention": h.attention,
+                    **({"diff": h.diff} if h.diff else {}),
+                }
                 for h in self.hosts
             },
         }
@@ -149,11 +169,15 @@ def rollout(
     sites: list[Site],
     *,
     dry: bool = False,
-    parallel: int = 10,
+    reach: Reach = Reach(),
     reporter: Reporter | None = None,
+    limit: Callable[[str], bool] | None = None,
 ) -> RolloutResult:
+    """`limit`: only the hosts whose name it accepts (hubs included)."""
     reporter = reporter or Reporter()
     plan, records = target.managed_hosts(sites)
+    if limit is not None:
+        records = [r for r in records if limit(r.name)]
     site_records = [r for r in records if r.kind is Kind.HOST]
     hub_records = [r for r in records if r.kind is Kind.HUB]
     keys = target.load_keys()
@@ -170,7 +194,7 @@ def rollout(
             target=target,
             records=records,
             data=target.host_data(plan, keys),
-            parallel=parallel,
+            reach=reach,
             dry=dry,
             reporter=reporter,
             title=title,
@@ -211,7 +235,11 @@ def rollout(
 
         if not dry:
             # 4. the tunnels carry packets: every gateway pings both hubs through them
-            phase = new_phase([r for r in site_records if r.name in gateways], "tunnels")
+            # (a gateway that failed or did not answer is not asked again)
+            answering = [
+                r for r in site_records if r.name in gateways and not results[r.name].failed
+            ]
+            phase = new_phase(answering, "tunnels")
             _check_tunnels(phase, plan, results)
             phase.close()
     finally:
@@ -224,23 +252,39 @@ def rollout(
 
     # 5. the IP cameras, through their gateways (a gateway that failed cannot forward to them)
     failed = {name for name, result in results.items() if result.failed}
-    reachable = [c for c in cameras if c.gateway.name not in failed]
-    if reachable and vault is not None:
-        reporter.phase("cameras", len(reachable))
-        done = configure_cameras(target, vault, reachable, dry=dry, advance=reporter.advance)
-        for item in reachable:
-            changes, errors = done[item.camera.name]
-            by_site[item.site].append(HostResult(item.camera.name, changes, errors))
-    for item in cameras:
-        if item.gateway.name in failed:
-            reason = f"not configured: its gateway {item.gateway.name} failed"
-            by_site[item.site].append(HostResult(item.camera.name, errors=[reason]))
+    for site, result in _cameras(target, vault, cameras, failed, dry=dry, reporter=reporter):
+        by_site[site].append(result)
     return RolloutResult(
         target=target.name,
         dry=dry,
         sites=[SiteResult(s.code, s.name, by_site[s.code], dry) for s in sites],
         hubs=[SiteResult(None, r.name, [hub_results[r.name]], dry) for r in hub_records],
     )
+
+
+def _cameras(
+    target: Target,
+    vault: CameraVault | None,
+    cameras: list[SiteCamera],
+    failed: set[str],
+    *,
+    dry: bool,
+    reporter: Reporter,
+) -> list[tuple[int, HostResult]]:
+    """Each IP camera's result and its site; a camera whose gateway failed is not tried."""
+    reachable = [c for c in cameras if c.gateway.name not in failed]
+    results = []
+    if reachable and vault is not None:
+        reporter.phase("cameras", len(reachable))
+        done = configure_cameras(target, vault, reachable, dry=dry, advance=reporter.advance)
+        for item in reachable:
+            changes, errors = done[item.camera.name]
+            results.append((item.site, HostResult(item.camera.name, changes, errors)))
+    for item in cameras:
+        if item.gateway.name in failed:
+            reason = f"not configured: its gateway {item.gateway.name} failed"
+            results.append((item.site, HostResult(item.camera.name, errors=[reason])))
+    return results
 
 
 def _check_tunnels(phase: "_Phase", plan: Any, results: dict[str, HostResult]) -> None:
@@ -309,7 +353,7 @@ class _Phase:
         target: Target,
         records: list[HostRecord],
         data: dict[str, HostData],
-        parallel: int,
+        reach: Reach,
         dry: bool,
         reporter: Reporter,
         title: str,
@@ -317,7 +361,7 @@ class _Phase:
     ) -> None:
         self.dry = dry
         self.connections = connections
-        self.parallel = parallel
+        self.parallel = reach.parallel
         self.reporter = reporter
         self.title = title
         self.results = {r.name: HostResult(r.name) for r in records}
@@ -325,16 +369,29 @@ class _Phase:
         self.questions = (
             target.keys_file.parent / "facts-asked" / title.replace(" ", "").replace(":", "-")
         )
-        on_top = {r.name: target.pyinfra_data(r, data[r.name]) for r in records}
+        on_top = {
+            r.name: {**target.pyinfra_data(r, data[r.name]), "ssh_connect_retries": reach.retries}
+            for r in records
+        }
         self.state = State(
             inventory=pyinfra_inventory(records, on_top),
-            config=Config(SUDO=True, PARALLEL=parallel, FAIL_PERCENT=None),
+            # the failure budget is the wave's, counted per site (tcd.rollout.waves)
+            config=Config(
+                SUDO=True,
+                PARALLEL=reach.parallel,
+                FAIL_PERCENT=None,
+                CONNECT_TIMEOUT=reach.timeout,
+                DIFF=reach.diff and dry,
+            ),
         )
         self.state.add_callback_handler(_Progress(reporter, self._error))
         opnames.record()
         self.state.set_stage(StateStage.Connect)
         connections.lend(self.state)
-        connect_all(self.state)
+        try:
+            connect_all(self.state)
+        except PyinfraError:  # "No hosts remaining!": each host already has its reason
+            logging.getLogger(__name__).debug("pyinfra: no host of %s answered", title)
 
     def _error(self, host: str, message: str) -> None:
         self.results[host].errors.append(message)
@@ -349,12 +406,21 @@ class _Phase:
         # pyinfra's state context is process-wide: set it once around all of them.
         pool = gevent.pool.Pool(self.parallel)
         factbatch.begin(state, self.questions)
-        with ctx_state.use(state):
-            hosts = state.inventory.get_active_hosts()
-            # what this phase asked each host last time, read in one command per host
-            gevent.joinall([pool.spawn(factbatch.read, state, h) for h in hosts], raise_error=True)
-            jobs = [pool.spawn(add_deploy, state, deploy, host=[h]) for h in hosts]
-            gevent.joinall(jobs, raise_error=True)
+        diffs = DiffCapture()
+        if state.config.DIFF:
+            logging.getLogger("pyinfra").addHandler(diffs)
+        try:
+            with ctx_state.use(state):
+                hosts = state.inventory.get_active_hosts()
+                # what this phase asked each host last time, read in one command per host
+                reads = [pool.spawn(factbatch.read, state, h) for h in hosts]
+                gevent.joinall(reads, raise_error=True)
+                jobs = [pool.spawn(add_deploy, state, deploy, host=[h]) for h in hosts]
+                gevent.joinall(jobs, raise_error=True)
+        finally:
+            logging.getLogger("pyinfra").removeHandler(diffs)
+        for name, lines in diffs.lines.items():
+            self.results[name].diff += lines
         for host in hosts:
             self.results[host.name].attention += flagged(host.name)
         ops = sum(len(state.ops[h]) for h in state.inventory.iter_activated_hosts())

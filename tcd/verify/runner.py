@@ -9,7 +9,8 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,12 @@ def run_suite(
     ]
     results: list[dict[str, Any]] = []
     with (workdir / "pytest.log").open("w") as log:
-        child = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=SUITE_DIR)
-        with results_file.open(encoding="utf-8") as lines:
+        # a session of its own: an operator's Ctrl-C is for `tcd`, which decides what stops
+        # (a rollout lets its verify gate finish); ended here if `tcd` itself is aborted
+        child = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=SUITE_DIR, start_new_session=True
+        )
+        with _ended_on_abort(child), results_file.open(encoding="utf-8") as lines:
             pending = ""
             while True:
                 done = child.poll() is not None
@@ -66,3 +71,14 @@ def run_suite(
             f"see {workdir / 'pytest.log'}"
         )
     return results
+
+
+@contextmanager
+def _ended_on_abort(child: subprocess.Popen[bytes]) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        raise
