@@ -173,7 +173,15 @@ class Bench:
         return done
 
     def tcd_rollout(self, key: str, *, count_ssh: bool) -> None:
-        argv = [str(BIN / "tcd"), "rollout", "--sites", self.sites, "--lab", "--json"]
+        argv = [
+            str(BIN / "tcd"),
+            "rollout",
+            "--sites",
+            self.sites,
+            "--lab",
+            "--json",
+            "--no-verify",
+        ]
         done = self.measure(key, argv, count_ssh=count_ssh)
         if done.returncode != 0:
             _fail(key, done)

@@ -17,6 +17,7 @@ done.
 """
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +29,11 @@ from tcd.model.site import Site
 from tcd.rollout.batches import split
 from tcd.rollout.engine import HostResult, Reach, Reporter, SiteResult, rollout
 from tcd.target import Target
-from tcd.verify.results import VerifyRun
+from tcd.verify.results import SiteSummary, VerifyRun
 from tcd.verify.run import verify
 
 UNREACHABLE = "unreachable: "
+GATE_SETTLE_S = 20
 
 
 @dataclass
@@ -257,22 +259,22 @@ class _WaveRun:
             self.gate([s for s in batch if s.code in {o.code for o in passed}], passed, label)
 
     def gate(self, sites: list[Site], passed: list[SiteOutcome], label: str) -> None:
-        """The verify gate: deployed sites are `done` only if their controls pass."""
+        """The verify gate: deployed sites are `done` only if their controls pass. A site that
+        fails is checked once more after GATE_SETTLE_S: a daemon the deploy just restarted
+        (chrony choosing its source, a tunnel's first handshake) may need those seconds."""
         run_id = self.result.run
         self.journal.set_sites(run_id, [o.code for o in passed], "verifying")
-        run, folder = verify(
-            self.target,
-            sites,
-            f"{label} (verify gate of run {run_id})",
-            self.target.state_dir / "verify-gate" / f"run-{run_id}",
-            self.verify_reporter or _NoSteps(),
-            now=dt.datetime.now(dt.UTC),
-        )
-        self.result.reports.append(folder)
-        summaries = {s.site: s for s in run.sites() if s.site is not None}
+        verdicts = self._verify(sites, f"{label} (verify gate of run {run_id})")
+        again = [
+            s
+            for s in sites
+            if verdicts[s.code][0] is not None and verdicts[s.code][0].status == "fail"
+        ]
+        if again:
+            time.sleep(GATE_SETTLE_S)
+            verdicts |= self._verify(again, f"{label} (verify gate of run {run_id}, again)")
         for outcome in passed:
-            summary = summaries.get(outcome.code)
-            failing = _failing(run, outcome.code)
+            summary, failing = verdicts[outcome.code]
             outcome.verify = summary.counts if summary else None
             if summary is not None and summary.status == "pass":
                 outcome.state = "done"
@@ -289,6 +291,22 @@ class _WaveRun:
                 verify=outcome.verify,
                 hosts=[HostOutcome(h, "unchanged", controls=[(c, r)]) for h, c, r in failing],
             )
+
+    def _verify(
+        self, sites: list[Site], selection: str
+    ) -> dict[int, tuple[SiteSummary | None, list[tuple[str, str, str]]]]:
+        """Per site: its verify summary and the (host, control, reason) that did not pass."""
+        run, folder = verify(
+            self.target,
+            sites,
+            selection,
+            self.target.state_dir / "verify-gate" / f"run-{self.result.run}",
+            self.verify_reporter or _NoSteps(),
+            now=dt.datetime.now(dt.UTC),
+        )
+        self.result.reports.append(folder)
+        summaries = {s.site: s for s in run.sites() if s.site is not None}
+        return {s.code: (summaries.get(s.code), _failing(run, s.code)) for s in sites}
 
     def budget(self, number: int, batches: int, batch: list[Site]) -> str | None:
         """Why no further batch may start, or None."""

@@ -1,0 +1,233 @@
+"""Rolling out in waves on real lab hosts: the canary, the failure budget, offline sites, the
+verify gate, the journal surviving SIGKILL at any point, resume, and Ctrl-C.
+
+Six wave-1 sites (one reception PC each, no IP camera) on a lab of their own, taken through
+one story in file order; the pilot's offline-site case uses the shared rolled-out pilot."""
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tcd.journal import Journal
+from tcd.journal.journal import FILE_NAME
+from tcd.lab import lab as lab_ops
+from tcd.loading import load_inventory
+
+from .conftest import INVENTORY, TCD, LabHandle, RolledOut, lab_settings
+
+SITES = load_inventory(INVENTORY).wave("wave-1").sites[:6]
+CODES = ",".join(map(str, SITES))
+# files the roles write on every site host: untouched on a host never started
+MANAGED = "/etc/nftables.conf /etc/ssh/sshd_config /etc/chrony/chrony.conf /etc/sudoers.d"
+
+
+def pc(code: int) -> str:
+    return f"tcd-{code}-pc1"
+
+
+class Waves:
+    def __init__(self, lab: LabHandle) -> None:
+        self.lab = lab
+        self.journal_file = lab.settings.state_dir / FILE_NAME
+
+    def tcd(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [TCD, *args],
+            env=self.lab.env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    def rollout(self, *args: str) -> tuple[int, dict]:
+        done = self.tcd("rollout", "--sites", CODES, "--lab", "--json", *args)
+        assert done.stdout, done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [TCD, "rollout", "--sites", CODES, "--lab", "--json", *args],
+            env=self.lab.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def status(self) -> dict[int, dict]:
+        done = self.tcd("status", "--lab", "--json")
+        assert done.returncode == 0, done.stderr
+        return {s["site"]: s for s in json.loads(done.stdout)["sites"]}
+
+    def rows(self, query: str) -> list[tuple]:
+        """Read the journal as another program would, while a rollout may be writing it."""
+        with sqlite3.connect(f"file:{self.journal_file}?mode=ro", uri=True, timeout=30) as db:
+            return db.execute(query).fetchall()
+
+    def site_states(self, run: int | None = None) -> dict[int, str]:
+        run = run or self.rows("select max(id) from runs where kind = 'rollout'")[0][0]
+        return dict(self.rows(f"select code, state from sites where run_id = {run}"))
+
+    def checksums(self, hosts: list[str]) -> dict[str, str]:
+        command = f"sudo find {MANAGED} -type f -exec sha256sum {{}} + 2>/dev/null | sort"
+        return {h: self.lab.ssh(h, command, check=False).stdout for h in hosts}
+
+    def offline(self, code: int) -> "_Offline":
+        return _Offline(self, pc(code))
+
+
+class _Offline:
+    def __init__(self, waves: Waves, host: str) -> None:
+        self.waves, self.host = waves, host
+
+    def __enter__(self) -> None:
+        assert self.waves.tcd("lab", "stop", self.host).returncode == 0
+
+    def __exit__(self, *_: object) -> None:
+        assert self.waves.tcd("lab", "start", self.host).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def waves() -> Iterator[Waves]:
+    settings = lab_settings("tcdwave")
+    lab_ops.down(settings, lab_ops.QuietReporter())
+    inventory = load_inventory(INVENTORY)
+    try:
+        state = lab_ops.up(
+            settings, inventory, inventory.select(codes=SITES), lab_ops.QuietReporter()
+        )
+        yield Waves(LabHandle(settings, state))
+    finally:
+        lab_ops.down(settings, lab_ops.QuietReporter())
+
+
+def test_a_failing_canary_stops_the_run_before_any_other_site_is_touched(waves: Waves):
+    others = [pc(code) for code in SITES[1:]]
+    before = waves.checksums(others)
+    with waves.offline(SITES[0]):
+        code, result = waves.rollout("--batch", "1,2,3")
+    assert code == 1
+    states = {s["site"]: s["state"] for s in result["sites"]}
+    assert states == {SITES[0]: "unreachable"} | dict.fromkeys(SITES[1:], "not started")
+    assert "canary" in result["stopped"]
+    assert waves.checksums(others) == before  # their hosts' files are as the image left them
+    assert waves.site_states() == states
+
+
+def test_a_batch_over_its_failure_budget_stops_the_wave(waves: Waves):
+    with waves.offline(SITES[1]):  # in the second batch
+        code, result = waves.rollout("--batch", "1,2,3", "--max-fail-percent", "0")
+    assert code == 1
+    states = {s["site"]: s["state"] for s in result["sites"]}
+    assert states == {
+        SITES[0]: "done",
+        SITES[1]: "unreachable",
+        SITES[2]: "done",
+        **dict.fromkeys(SITES[3:], "not started"),
+    }
+    assert "--max-fail-percent 0" in result["stopped"]
+    done = next(s for s in result["sites"] if s["site"] == SITES[0])
+    assert done["verify"]["passed"] > 0 and not done["verify"]["failed"]  # the verify gate ran
+    status = waves.status()
+    assert [status[c]["state"] for c in SITES] == [
+        "verified", "unreachable", "verified", "pending", "pending", "pending",
+    ]  # fmt: skip
+
+
+def _kill_when(waves: Waves, seen: Callable[[dict[int, str]], bool], after: float = 0) -> None:
+    """A resumed rollout SIGKILLed as soon as its journal shows `seen` (then `after` s)."""
+    child = waves.start("--batch", "1", "--resume")
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and child.poll() is None:
+            run = waves.rows("select max(id) from runs where kind = 'rollout'")[0][0]
+            if run is not None and seen(waves.site_states(run)):
+                break
+            time.sleep(0.05)
+        assert child.poll() is None, "the rollout ended before the point it was to be killed"
+        time.sleep(after)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate()
+    with sqlite3.connect(waves.journal_file) as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    with Journal(f"sqlite:///{waves.journal_file}") as journal:
+        assert journal.runs(limit=1)[0].outcome == "running"  # it never got to say otherwise
+    status = waves.status()  # reads it, and sees the run is gone
+    assert "running" not in {s["state"] for s in status.values()}
+
+
+def test_the_journal_survives_sigkill_anywhere_and_resume_finishes_the_wave(waves: Waves):
+    def deploying(states: dict[int, str]) -> bool:
+        return "running" in states.values()
+
+    def between_batches(states: dict[int, str]) -> bool:
+        now = set(states.values())
+        return "done" in now and "pending" in now and not now & {"running", "verifying"}
+
+    def verifying(states: dict[int, str]) -> bool:
+        return "verifying" in states.values()
+
+    _kill_when(waves, deploying, after=3)
+    assert "interrupted" in {s["state"] for s in waves.status().values()}
+    _kill_when(waves, between_batches)
+    _kill_when(waves, verifying)
+
+    code, result = waves.rollout("--resume")
+    assert code == 0, result
+    assert {s["state"] for s in result["sites"]} == {"done"}
+    assert [waves.status()[c]["state"] for c in SITES] == ["verified"] * len(SITES)
+
+
+def test_a_first_ctrl_c_lets_the_batch_finish_and_a_second_aborts(waves: Waves):
+    child = waves.start("--batch", "2")
+    while "running" not in waves.site_states().values():
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=600)
+    assert child.returncode == 130, err
+    result = json.loads(out)
+    assert result["outcome"] == "interrupted"
+    states = [s["state"] for s in result["sites"]]
+    assert states == ["done", "done"] + ["not started"] * 4, states
+
+    child = waves.start("--batch", "2")
+    while "running" not in waves.site_states().values():
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    time.sleep(1)
+    child.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    assert time.monotonic() - started < 30  # at once, not after the batch
+    assert "aborted" in err
+    assert waves.rows("select outcome from runs order by id desc limit 1") == [("interrupted",)]
+    assert "running" not in {s["state"] for s in waves.status().values()}
+
+
+def test_an_offline_pilot_site_is_unreachable_and_resume_deploys_only_it(rolled_out: RolledOut):
+    offline = "tcd-25195-pc1"
+    assert rolled_out.tcd("lab", "stop", offline).returncode == 0
+    try:
+        done = rolled_out.tcd("rollout", "pilot", "--lab", "--json")
+        assert done.returncode == 1, done.stderr
+        states = {s["site"]: s["state"] for s in json.loads(done.stdout)["sites"]}
+        assert states == {26380: "done", 25217: "done", 25195: "unreachable"}
+        status = rolled_out.tcd("status", "--lab", "--wave", "pilot", "--json")
+        assert {s["site"]: s["state"] for s in json.loads(status.stdout)["sites"]} == {
+            26380: "verified",
+            25217: "verified",
+            25195: "unreachable",
+        }
+    finally:
+        assert rolled_out.tcd("lab", "start", offline).returncode == 0
+    resumed = rolled_out.tcd("rollout", "pilot", "--lab", "--json", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert [s["site"] for s in json.loads(resumed.stdout)["sites"]] == [25195]
+    assert "resuming run" in resumed.stderr and "25195" in resumed.stderr
