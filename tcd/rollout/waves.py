@@ -34,6 +34,7 @@ from tcd.verify.run import verify
 
 UNREACHABLE = "unreachable: "
 GATE_SETTLE_S = 20
+OUTSIDE_LIMIT = "no host within --limit"
 
 
 @dataclass
@@ -185,13 +186,13 @@ def run_wave(
             result.stopped = run.budget(number, len(batches), batch)
             if result.stopped:
                 break
-        never = [o.code for o in outcomes if o.state == "not started"]
+        never = [o.code for o in outcomes if o.state == "not started" and o.reason is None]
         if never:
             journal.set_sites(run_id, never, "not started", result.stopped)
         finished = "done" if options.verify_gate and not options.dry else "deployed"
         if stop.requested:
             result.outcome = "interrupted"
-        elif all(o.state == finished for o in outcomes) and not any(
+        elif all(o.state == finished or o.reason == OUTSIDE_LIMIT for o in outcomes) and not any(
             h.status == "failed" for h in run.hubs.values()
         ):
             result.outcome = "succeeded"
@@ -244,6 +245,10 @@ class _WaveRun:
         for site_result in deployed.sites:
             assert site_result.code is not None
             outcome = self.by_code[site_result.code]
+            if not site_result.hosts:  # every host of it outside --limit
+                outcome.reason = OUTSIDE_LIMIT
+                self.journal.set_sites(run_id, [outcome.code], "not started", outcome.reason)
+                continue
             outcome.deploy = site_result
             outcome.state, outcome.reason = _deploy_state(site_result)
             self.journal.record_site(
