@@ -182,6 +182,8 @@ def rollout(
     hub_records = [r for r in records if r.kind is Kind.HUB]
     keys = target.load_keys()
     cameras = ip_cameras(plan, target.host_data(plan, keys), sites)
+    if limit is not None:  # a camera is reached through its gateway: with it or not at all
+        cameras = [c for c in cameras if limit(c.gateway.name)]
     # the vault opens before anything changes: a missing password stops the rollout here
     vault = target.camera_vault() if cameras else None
 
