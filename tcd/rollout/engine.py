@@ -371,6 +371,9 @@ class _Phase:
         self.questions = (
             target.keys_file.parent / "facts-asked" / title.replace(" ", "").replace(":", "-")
         )
+        self.state: State | None = None
+        if not records:  # pyinfra's State needs a host (a batch none of whose hosts answered)
+            return
         on_top = {
             r.name: {**target.pyinfra_data(r, data[r.name]), "ssh_connect_retries": reach.retries}
             for r in records
@@ -400,7 +403,7 @@ class _Phase:
 
     def run(self, deploy: Callable[[], Any]) -> dict[str, HostResult]:
         state = self.state
-        if not state.inventory.get_active_hosts():
+        if state is None or not state.inventory.get_active_hosts():
             return self.results
         state.set_stage(StateStage.Prepare)
         # Preparing reads hundreds of facts per host: prepare the hosts side by side (pyinfra's
@@ -464,6 +467,8 @@ class _Phase:
     def read(self, fact: type, only: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
         """A fact from every reachable host (in `only`, if given), freshly read."""
         state = self.state
+        if state is None:
+            return {}
         if state.current_stage < StateStage.Prepare:
             state.set_stage(StateStage.Prepare)
         values = get_facts(state, fact, kwargs=kwargs)
@@ -475,7 +480,8 @@ class _Phase:
 
     def close(self) -> None:
         """The phase ends; its hosts' connections stay open for the next phase."""
-        self.connections.keep(self.state)
+        if self.state is not None:
+            self.connections.keep(self.state)
 
 
 class _Connections:
