@@ -74,6 +74,7 @@ class Run(BaseModel):
     ssh_median: int | None = None
     ssh_max: int | None = None
     note: str = ""
+    commit: str | None = None  # when a part was measured apart (--parts) from the case's
 
 
 class Case(BaseModel):
@@ -250,34 +251,57 @@ def _case(bench: "Bench") -> Case:
         units=bench.units,
         hosts=len(bench.hosts),
         commit=_git("rev-parse", "--short", "HEAD"),
-        dirty=bool(_git("status", "--porcelain", "--untracked-files=no")),
+        # the results file itself changes as the bench goes: not a change to what is measured
+        dirty=bool(
+            _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/compare")
+        ),
         date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine=_machine(),
         runs=bench.runs,
     )
 
 
-def measure_size(units: int, codes: list[int], results: Results) -> None:
-    """Measures one size; what is measured is saved after every run, so a size that fails
-    (or is stopped) half-way keeps the rows it has."""
+def measure_size(units: int, codes: list[int], results: Results, parts: set[str]) -> None:
+    """Measures one size: `parts` "tcd" (tcd and the pyinfra CLI on one fresh lab) and/or "twin"
+    (the twin on another). What is measured is saved after every run, so a size that fails (or
+    is stopped) half-way keeps the rows it has; a part measured alone keeps the other part's
+    rows from before, each row naming its commit."""
     bench = Bench(units, codes)
-    steps = [
-        bench.fresh_lab,
-        lambda: bench.tcd_rollout("tcd_first", count_ssh=False),
-        lambda: bench.tcd_rollout("tcd_again", count_ssh=True),
-        lambda: bench.tcd_rollout("tcd_steady", count_ssh=True),
-        bench.pyinfra_cli,
-        lambda: bench.verify("tcd_verify"),
-        bench.fresh_lab,
-        lambda: bench.twin("twin_first", count_ssh=False),
-        lambda: bench.twin("twin_again", count_ssh=True),
-        lambda: bench.verify("twin_verify"),
-    ]
+    earlier = next((c for c in results.cases if c.units == units), None)
+    kept = {} if earlier is None else dict(earlier.runs)
+    for run in kept.values():
+        run.commit = run.commit or (earlier.commit if earlier else None)
+    steps = []
+    if "tcd" in parts:
+        steps += [
+            bench.fresh_lab,
+            lambda: bench.tcd_rollout("tcd_first", count_ssh=False),
+            lambda: bench.tcd_rollout("tcd_again", count_ssh=True),
+            lambda: bench.tcd_rollout("tcd_steady", count_ssh=True),
+            bench.pyinfra_cli,
+            lambda: bench.verify("tcd_verify"),
+        ]
+    if "twin" in parts:
+        steps += [
+            bench.fresh_lab,
+            lambda: bench.twin("twin_first", count_ssh=False),
+            lambda: bench.twin("twin_again", count_ssh=True),
+            lambda: bench.verify("twin_verify"),
+        ]
+    commit = _git("rev-parse", "--short", "HEAD")
     try:
         for step in steps:
             step()
             if bench.runs:
-                results.cases = [c for c in results.cases if c.units != units] + [_case(bench)]
+                for run in bench.runs.values():
+                    run.commit = commit
+                case = _case(bench)
+                case.runs = {
+                    key: case.runs.get(key) or kept[key]
+                    for key, _ in RUNS
+                    if key in case.runs or key in kept
+                }
+                results.cases = [c for c in results.cases if c.units != units] + [case]
                 write_atomically(RESULTS, results.model_dump_json(indent=1) + "\n", 0o644)
     finally:
         bench.down()
@@ -338,13 +362,21 @@ def main() -> int:
     parser.add_argument(
         "--write", action="store_true", help="render docs/benchmarks.md and the chart"
     )
+    parser.add_argument(
+        "--parts",
+        default="tcd,twin",
+        help="tcd (tcd and the pyinfra CLI), twin (the Ansible twin), or both",
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if not parts or parts - {"tcd", "twin"}:
+        parser.error(f"--parts takes tcd, twin or both (got {args.parts!r})")
     inventory = load_inventory(REPO / "inventory")
     in_order = inventory.rollout_order()
     results = Results.model_validate_json(RESULTS.read_text()) if RESULTS.exists() else Results()
     for units in (int(u) for u in args.units.split(",") if u):
         codes = inventory.wave("pilot").sites if units == 3 else in_order[:units]
-        measure_size(units, list(codes), results)
+        measure_size(units, list(codes), results, parts)
     if args.write and results.cases:
         write_docs(results)
     print(

@@ -107,6 +107,8 @@ def run_measured(argv: list[str], env: dict[str, str], cwd: Path | None = None) 
                 argv,
                 env=env,
                 cwd=cwd,
+                # nothing reads the operator's terminal (Ansible refuses a non-blocking stdin)
+                stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
                 text=True,
