@@ -139,9 +139,11 @@ def test_a_batch_over_its_failure_budget_stops_the_wave(waves: Waves):
     ]  # fmt: skip
 
 
-def _kill_when(waves: Waves, seen: Callable[[dict[int, str]], bool], after: float = 0) -> None:
+def _kill_when(
+    waves: Waves, seen: Callable[[dict[int, str]], bool], after: float = 0, pause: int = 0
+) -> None:
     """A resumed rollout SIGKILLed as soon as its journal shows `seen` (then `after` s)."""
-    child = waves.start("--batch", "1", "--resume")
+    child = waves.start("--batch", "1", "--resume", "--pause", str(pause))
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and child.poll() is None:
@@ -175,7 +177,7 @@ def test_the_journal_survives_sigkill_anywhere_and_resume_finishes_the_wave(wave
 
     _kill_when(waves, deploying, after=3)
     assert "interrupted" in {s["state"] for s in waves.status().values()}
-    _kill_when(waves, between_batches)
+    _kill_when(waves, between_batches, pause=30)  # the pause makes "between" last
     _kill_when(waves, verifying)
 
     code, result = waves.rollout("--resume")

@@ -112,6 +112,14 @@ def rollout_command(
             "when it passes).",
         ),
     ] = True,
+    pause: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait between batches (to watch the sites just done, e.g. on the "
+            "monitoring, before the next batch starts).",
+            min=0,
+        ),
+    ] = 0,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Only the sites the last run of this wave did not finish."),
@@ -157,6 +165,7 @@ def rollout_command(
         max_fail_percent=max_fail_percent,
         max_failures=max_failures,
         verify_gate=verify_gate,
+        pause_s=pause,
         dry=dry,
         reach=Reach(timeout=connect_timeout, retries=connect_retries, parallel=parallel, diff=diff),
         limit=(lambda name: fnmatch.fnmatchcase(name, limit)) if limit else None,

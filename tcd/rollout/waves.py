@@ -44,6 +44,7 @@ class WaveOptions:
     max_fail_percent: float | None = None
     max_failures: int | None = None
     verify_gate: bool = True
+    pause_s: float = 0  # between batches: time to watch the batch just done before the next
     dry: bool = False
     reach: Reach = field(default_factory=Reach)
     limit: Callable[[str], bool] | None = None
@@ -186,6 +187,8 @@ def run_wave(
             result.stopped = run.budget(number, len(batches), batch)
             if result.stopped:
                 break
+            if number < len(batches):
+                _pause(options.pause_s, stop)
         never = [o.code for o in outcomes if o.state == "not started" and o.reason is None]
         if never:
             journal.set_sites(run_id, never, "not started", result.stopped)
@@ -331,6 +334,13 @@ class _WaveRun:
                 f"--max-failures {options.max_failures}"
             )
         return None
+
+
+def _pause(seconds: float, stop: Stop) -> None:
+    """Waits between batches; a Ctrl-C ends the wait (and the run)."""
+    until = time.monotonic() + seconds
+    while not stop.requested and time.monotonic() < until:
+        time.sleep(min(0.2, max(0.0, until - time.monotonic())))
 
 
 def _deploy_state(result: SiteResult) -> tuple[str, str | None]:
