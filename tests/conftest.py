@@ -99,6 +99,20 @@ class LabHandle:
             "TCD_LAB_STATE": str(self.settings.state_dir),
         }
 
+    def tcd(
+        self, *args: str, cwd: Path | None = None, timeout: int = 900
+    ) -> subprocess.CompletedProcess[str]:
+        """The real CLI against this lab."""
+        return subprocess.run(
+            [TCD, *args],
+            cwd=cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+
 
 def lab_settings(name: str) -> LabSettings:
     if os.geteuid() != 0:
@@ -136,15 +150,7 @@ class RolledOut:
 
     def tcd(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The real CLI against this lab; what it prints is kept for the secret search."""
-        done = subprocess.run(
-            [TCD, *args],
-            cwd=cwd,
-            env=self.lab.env(),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
+        done = self.lab.tcd(*args, cwd=cwd, timeout=600)
         self.outputs += [done.stdout, done.stderr]
         return done
 

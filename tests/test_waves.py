@@ -1,7 +1,7 @@
 """Rolling out in waves on real lab hosts: the canary, the failure budget, offline sites, the
 verify gate, the journal surviving SIGKILL at any point, resume, and Ctrl-C.
 
-Six wave-1 sites (one reception PC each, no IP camera) on a lab of their own, taken through
+Four wave-1 sites (one reception PC each, no IP camera) on a lab of their own, taken through
 one story in file order; the pilot's offline-site case uses the shared rolled-out pilot."""
 
 import json
@@ -20,7 +20,7 @@ from tcd.loading import load_inventory
 
 from .conftest import INVENTORY, TCD, LabHandle, RolledOut, lab_settings
 
-SITES = load_inventory(INVENTORY).wave("wave-1").sites[:6]
+SITES = load_inventory(INVENTORY).wave("wave-1").sites[:4]
 CODES = ",".join(map(str, SITES))
 # files the roles write on every site host: untouched on a host never started
 MANAGED = "/etc/nftables.conf /etc/ssh/sshd_config /etc/chrony/chrony.conf /etc/sudoers.d"
@@ -35,18 +35,8 @@ class Waves:
         self.lab = lab
         self.journal_file = lab.settings.state_dir / FILE_NAME
 
-    def tcd(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [TCD, *args],
-            env=self.lab.env(),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-
     def rollout(self, *args: str) -> tuple[int, dict]:
-        done = self.tcd("rollout", "--sites", CODES, "--lab", "--json", *args)
+        done = self.lab.tcd("rollout", "--sites", CODES, "--lab", "--json", *args)
         assert done.stdout, done.stderr
         return done.returncode, json.loads(done.stdout)
 
@@ -60,7 +50,7 @@ class Waves:
         )
 
     def status(self) -> dict[int, dict]:
-        done = self.tcd("status", "--lab", "--json")
+        done = self.lab.tcd("status", "--lab", "--json")
         assert done.returncode == 0, done.stderr
         return {s["site"]: s for s in json.loads(done.stdout)["sites"]}
 
@@ -86,10 +76,10 @@ class _Offline:
         self.waves, self.host = waves, host
 
     def __enter__(self) -> None:
-        assert self.waves.tcd("lab", "stop", self.host).returncode == 0
+        assert self.waves.lab.tcd("lab", "stop", self.host).returncode == 0
 
     def __exit__(self, *_: object) -> None:
-        assert self.waves.tcd("lab", "start", self.host).returncode == 0
+        assert self.waves.lab.tcd("lab", "start", self.host).returncode == 0
 
 
 @pytest.fixture(scope="module")
@@ -128,14 +118,14 @@ def test_a_batch_over_its_failure_budget_stops_the_wave(waves: Waves):
         SITES[0]: "done",
         SITES[1]: "unreachable",
         SITES[2]: "done",
-        **dict.fromkeys(SITES[3:], "not started"),
+        SITES[3]: "not started",
     }
     assert "--max-fail-percent 0" in result["stopped"]
     done = next(s for s in result["sites"] if s["site"] == SITES[0])
     assert done["verify"]["passed"] > 0 and not done["verify"]["failed"]  # the verify gate ran
     status = waves.status()
     assert [status[c]["state"] for c in SITES] == [
-        "verified", "unreachable", "verified", "pending", "pending", "pending",
+        "verified", "unreachable", "verified", "pending",
     ]  # fmt: skip
 
 
@@ -196,7 +186,7 @@ def test_a_first_ctrl_c_lets_the_batch_finish_and_a_second_aborts(waves: Waves):
     result = json.loads(out)
     assert result["outcome"] == "interrupted"
     states = [s["state"] for s in result["sites"]]
-    assert states == ["done", "done"] + ["not started"] * 4, states
+    assert states == ["done", "done", "not started", "not started"], states
 
     child = waves.start("--batch", "2")
     while "running" not in waves.site_states().values():

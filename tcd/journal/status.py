@@ -57,7 +57,7 @@ class SiteStatus:
     commit: str | None
     operator: str | None
     controller: str | None
-    last_verify: str | None  # passed | failed | unreachable
+    last_verify: str | None  # verified | drifted | unreachable
     last_verify_at: dt.datetime | None
     verify_counts: dict[str, int] | None
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from tcd.exports.hosts import Kind, fleet_records
 from tcd.lab.addressing import lab_inventory
@@ -35,6 +34,7 @@ from tcd.loading import Inventory
 from tcd.model.site import Site
 from tcd.planning import plan_addresses
 from tcd.render import render, write_atomically
+from tcd.reporting import QuietReporter, Reporter
 
 INOTIFY = Path("/proc/sys/fs/inotify/max_user_instances")
 INOTIFY_NEEDED = 4096  # at the default 128, containers beyond ~22 fail to start (LAB-NOTES)
@@ -44,23 +44,6 @@ SHUTDOWN_GRACE = 20.0
 
 class LabError(RuntimeError):
     pass
-
-
-class Reporter(Protocol):
-    def step(self, description: str, total: int | None = None) -> None: ...
-    def advance(self, amount: int = 1) -> None: ...
-    def note(self, text: str) -> None: ...
-
-
-class QuietReporter:
-    def step(self, description: str, total: int | None = None) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass
 
 
 def require_root() -> None:

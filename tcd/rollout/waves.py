@@ -26,6 +26,8 @@ from typing import Any
 from tcd.journal import Journal
 from tcd.journal.journal import HostOutcome
 from tcd.model.site import Site
+from tcd.reporting import QuietReporter
+from tcd.reporting import Reporter as VerifyReporter
 from tcd.rollout.batches import split
 from tcd.rollout.engine import HostResult, Reach, Reporter, SiteResult, rollout
 from tcd.target import Target
@@ -149,7 +151,7 @@ def run_wave(
     arguments: list[str],
     inventory_digest: str,
     reporter: Reporter | None = None,
-    verify_reporter: Any = None,
+    verify_reporter: VerifyReporter | None = None,
     stop: Stop | None = None,
     resumed_from: int | None = None,
     log_path: Path | None = None,
@@ -220,7 +222,7 @@ class _WaveRun:
         result: WaveResult,
         *,
         reporter: Reporter,
-        verify_reporter: Any,
+        verify_reporter: VerifyReporter | None,
     ) -> None:
         self.target, self.journal, self.options, self.result = target, journal, options, result
         self.reporter, self.verify_reporter = reporter, verify_reporter
@@ -309,7 +311,7 @@ class _WaveRun:
             sites,
             selection,
             self.target.state_dir / "verify-gate" / f"run-{self.result.run}",
-            self.verify_reporter or _NoSteps(),
+            self.verify_reporter or QuietReporter(),
             now=dt.datetime.now(dt.UTC),
         )
         self.result.reports.append(folder)
@@ -371,11 +373,6 @@ def _failing(run: VerifyRun, code: int) -> list[tuple[str, str, str]]:
         for c in run.checks
         if c.site == code and c.result in ("failed", "unreachable")
     ]
-
-
-class _NoSteps:
-    def step(self, description: str, total: int | None = None) -> None: ...
-    def advance(self, amount: int = 1) -> None: ...
 
 
 def resume_sites(journal: Journal, target: Target, wave: str | None) -> tuple[int, list[int]]:

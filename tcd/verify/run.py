@@ -4,19 +4,14 @@ import datetime as dt
 import shutil
 import time
 from pathlib import Path
-from typing import Protocol
 
 from tcd.model.site import Site
+from tcd.reporting import Reporter
 from tcd.target import Target
 from tcd.verify.plan import verify_plan
 from tcd.verify.report import write_reports
 from tcd.verify.results import VerifyRun, drift, judge, previous_run, selection_key
 from tcd.verify.runner import run_suite
-
-
-class Reporter(Protocol):
-    def step(self, description: str, total: int | None = None) -> None: ...
-    def advance(self, amount: int = 1) -> None: ...
 
 
 def verify(
