@@ -1,7 +1,6 @@
 """`tcd lab …`: a real fleet on this machine (root needed)."""
 
 import os
-import shlex
 import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
@@ -162,13 +161,14 @@ def ssh(
         list[str] | None, typer.Argument(help="After --: a command to run instead of a shell.")
     ] = None,
 ) -> None:
-    """Open a shell on a lab host, or run one command: `tcd lab ssh HOST -- CMD` exits with
-    the command's status."""
+    """Open a shell on a lab host, or run one command line: `tcd lab ssh HOST -- 'CMD | …'`
+    runs it as `ssh HOST 'CMD | …'` does and exits with its status."""
     settings = lab_settings()
     state = _guard(lambda: lab_ops.load_state(settings))
     _guard(lambda: state.host(host))
-    # like `kubectl exec`, the words after -- stay words (use `-- sh -c '…'` for a pipeline)
-    argv = lab_ops.ssh_argv(settings, host, [shlex.join(command)] if command else ())
+    # as ssh does: the words after -- are joined and the remote shell parses the line, so
+    # `-- 'cmd | other'` runs a pipeline there
+    argv = lab_ops.ssh_argv(settings, host, command or ())
     if not command:
         argv.insert(1, "-t")
     os.execvp(argv[0], argv)
