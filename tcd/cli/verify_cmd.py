@@ -78,6 +78,8 @@ def run_verify(
 
 def print_run(run: VerifyRun, folder: Path) -> None:
     drift = run.drift
+    for line in drift.unreadable:
+        console.print(f"[yellow]not compared[/] {escape(line)}")
     if drift.previous is not None and (drift.newly_failing or drift.newly_passing):
         console.print(f"[bold]drift since {drift.previous}[/]")
         for key in drift.newly_failing:

@@ -53,7 +53,9 @@ def verify(
         seconds=round(time.monotonic() - started, 1),
         checks=judged,
     )
-    run.drift = drift(judged, previous_run(reports, key, before=run_id))
+    previous, unreadable = previous_run(reports, key, before=run_id)
+    run.drift = drift(judged, previous)
+    run.drift.unreadable = unreadable
     write_reports(run, folder)
     # the suite's input holds host data (public keys, addresses): keep only pytest's log
     (workdir / "pytest.log").replace(folder / "pytest.log")
