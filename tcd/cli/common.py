@@ -14,6 +14,9 @@ from tcd.model.site import Site
 from tcd.paths import DEFAULT_INVENTORY
 from tcd.planning import Plan, plan_addresses
 
+# Docstrings are wrapped to 100 columns in the source: markdown joins their lines, so help
+# reflows to the terminal instead of breaking mid-sentence (write `<word>` in backquotes).
+HELP_MARKUP = "markdown"
 EXIT_INVALID = 2  # bad usage or invalid inventory, as for click's usage errors
 
 # Piped output (CI logs, `| less`) keeps full lines instead of rich's 80-column default.

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from tcd.cli.common import (
     DEFAULT,
+    HELP_MARKUP,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -29,7 +30,9 @@ from tcd.render import write_atomically
 from tcd.target import field_target
 
 app = typer.Typer(
-    help="Validate and export the inventory (the source of truth).", no_args_is_help=True
+    rich_markup_mode=HELP_MARKUP,
+    help="Validate and export the inventory (the source of truth).",
+    no_args_is_help=True,
 )
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tcd.cli.common import (
     DEFAULT,
+    HELP_MARKUP,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -30,6 +31,7 @@ from tcd.loading import Inventory
 from tcd.model.site import Site
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     help="A lab: the selected sites and both hubs as real hosts (systemd containers) here.",
     no_args_is_help=True,
 )

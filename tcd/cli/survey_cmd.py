@@ -9,6 +9,7 @@ import typer
 from tcd.cli.common import (
     DEFAULT,
     EXIT_INVALID,
+    HELP_MARKUP,
     InventoryOption,
     console,
     errors,
@@ -20,6 +21,7 @@ from tcd.survey.importer import apply, describe_replaced, plan_import
 from tcd.survey.template import survey_template, workbook_bytes
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     help="The readiness survey: a workbook for each unit, and importing the filled ones.",
     no_args_is_help=True,
 )

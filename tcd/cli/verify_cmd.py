@@ -48,7 +48,7 @@ def verify_command(
 ) -> None:
     """Check the hosts of a wave (or --sites, or --all) and both hubs against the baseline.
 
-    Writes JUnit XML, JSON and HTML under REPORT/<time>/. Exits 0 when every control passed (or
+    Writes JUnit XML, JSON and HTML under `REPORT/<time>/`. Exits 0 when every control passed (or
     is waived), 1 if any failed or a host was unreachable, 2 on bad usage or invalid inventory."""
     if sum((wave is not None, sites is not None, all_sites)) != 1:
         fail("give one of --wave W, --sites CODE,… or --all")
