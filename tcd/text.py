@@ -1,4 +1,5 @@
-"""Vietnamese text: made safe for file names and group names, folded for matching, money."""
+"""Text: Vietnamese made safe for file names and group names, folded for matching; money;
+counts of things in English messages."""
 
 import re
 import unicodedata
@@ -22,3 +23,8 @@ def match_key(text: str) -> str:
 def format_vnd(amount: int) -> str:
     """Vietnamese style: 19500000 -> '19.500.000 ₫' (dot groups thousands)."""
     return f"{amount:,d}".replace(",", ".") + " ₫"
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 site', '3 sites': an English count that agrees in number."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

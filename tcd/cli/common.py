@@ -13,6 +13,7 @@ from tcd.loading import Inventory, InventoryError, load_inventory
 from tcd.model.site import Site
 from tcd.paths import DEFAULT_INVENTORY
 from tcd.planning import Plan, plan_addresses
+from tcd.text import counted
 
 # Docstrings are wrapped to 100 columns in the source: markdown joins their lines, so help
 # reflows to the terminal instead of breaking mid-sentence (write `<word>` in backquotes).
@@ -70,9 +71,7 @@ def _problems_exit(inventory_dir: Path) -> Iterator[None]:
         for problem in exc.problems:
             errors.print(str(problem), markup=False)
         count = len(exc.problems)
-        errors.print(
-            f"{count} problem{'s' if count != 1 else ''} in {inventory_dir}; nothing was written."
-        )
+        errors.print(f"{counted(count, 'problem')} in {inventory_dir}; nothing was written.")
         raise typer.Exit(EXIT_INVALID) from None
 
 

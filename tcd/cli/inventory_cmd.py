@@ -28,6 +28,7 @@ from tcd.loading import Inventory
 from tcd.model.survey import NOT_SURVEYED
 from tcd.render import write_atomically
 from tcd.target import field_target
+from tcd.text import counted
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -66,14 +67,15 @@ def check(inventory: InventoryOption = DEFAULT) -> None:
     loaded, plan = load_planned(inventory)
     types = Counter(site.type for site in loaded.sites.values())
     surveyed = sum(site.survey != NOT_SURVEYED for site in loaded.sites.values())
+    kinds = ", ".join(f"{n} {t}" for t, n in types.most_common())
     console.print(
-        f"{len(loaded.sites)} units ({', '.join(f'{n} {t}' for t, n in types.most_common())}), "
-        f"surveyed {surveyed}/{len(loaded.sites)}"
+        f"{counted(len(loaded.sites), 'unit')} ({kinds}), surveyed {surveyed}/{len(loaded.sites)}"
     )
     console.print(_waves_table(loaded))
     hosts = sum(len(p.hosts) for p in plan.sites.values())
     console.print(
-        f"[green]✓[/] {inventory} is valid: {len(loaded.sites)} units, {hosts} hosts,"
+        f"[green]✓[/] {inventory} is valid: {counted(len(loaded.sites), 'unit')},"
+        f" {counted(hosts, 'host')},"
         " 2 hubs planned."
     )
 
@@ -178,5 +180,5 @@ def _exported(
         user = user or (me if me in admins else admins[0] if admins else None)
     records = fleet_records(plan, selected)
     count = len(selected)
-    summary = f"{len(records)} hosts ({count} site{'s' if count != 1 else ''} and 2 hubs)"
+    summary = f"{counted(len(records), 'host')} ({counted(count, 'site')} and 2 hubs)"
     return records, target.ansible_variables(user), summary

@@ -29,6 +29,7 @@ from tcd.lab.settings import LabSettings
 from tcd.lab.system import LabCommandError
 from tcd.loading import Inventory
 from tcd.model.site import Site
+from tcd.text import counted
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -103,7 +104,8 @@ def start_lab(settings: LabSettings, loaded: Inventory, selected: list[Site]) ->
         state = _guard(lambda: lab_ops.up(settings, loaded, selected, reporter))
     cameras = f", {len(state.cameras)} IP cameras" if state.cameras else ""
     console.print(
-        f"lab {settings.name!r} up: {len(state.hosts)} hosts ({len(selected)} sites and 2 hubs)"
+        f"lab {settings.name!r} up: {counted(len(state.hosts), 'host')}"
+        f" ({counted(len(selected), 'site')} and 2 hubs)"
         f"{cameras} in {time.monotonic() - started:.1f} s"
     )
     console.print(f"ssh config: {settings.ssh_config}   (tcd lab ssh HOST, tcd lab status)")

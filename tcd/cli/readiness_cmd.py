@@ -11,7 +11,7 @@ from tcd.cli.common import DEFAULT, InventoryOption, console, fail, load_valid
 from tcd.readiness.assess import review
 from tcd.readiness.report import STATUS_ORDER, write_reports
 from tcd.readiness.xlsx import XlsxError
-from tcd.text import format_vnd
+from tcd.text import counted, format_vnd
 
 
 def readiness(
@@ -33,7 +33,7 @@ def readiness(
     except XlsxError as exc:
         fail(f"the workbook was not written: {exc}", code=1)
     province = result.province
-    table = Table(title=f"Readiness of {province.units} units")
+    table = Table(title=f"Readiness of {counted(province.units, 'unit')}")
     table.add_column("status")
     table.add_column("units", justify="right")
     for status in STATUS_ORDER:
@@ -45,5 +45,6 @@ def readiness(
     )
     common = result.gap_counts()[:3]
     if common:
-        console.print("most common gaps: " + ", ".join(f"{r.id} ({n} units)" for r, n in common))
+        gaps = ", ".join(f"{r.id} ({counted(n, 'unit')})" for r, n in common)
+        console.print(f"most common gaps: {gaps}")
     console.print(f"wrote {workbook} and {html}")

@@ -24,6 +24,7 @@ from tcd.model.site import Site
 from tcd.onvif.secrets import VaultError
 from tcd.rollout.engine import RolloutResult, rollout
 from tcd.target import Target, TargetError, field_target
+from tcd.text import counted
 
 STATUS_STYLE = {
     "changed": "yellow",
@@ -92,7 +93,7 @@ def print_rollout(result: RolloutResult) -> None:
     console.print(_table(result))
     verb = "would change" if result.dry else "changed"
     dry = " (dry run)" if result.dry else ""
-    console.print(f"{result.changed} operations {verb} on {result.target}{dry}")
+    console.print(f"{counted(result.changed, 'operation')} {verb} on {result.target}{dry}")
 
 
 def _table(result: RolloutResult) -> Table:

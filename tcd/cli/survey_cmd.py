@@ -19,6 +19,7 @@ from tcd.cli.common import (
 from tcd.render import write_atomically
 from tcd.survey.importer import apply, describe_replaced, plan_import
 from tcd.survey.template import survey_template, workbook_bytes
+from tcd.text import counted
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -84,8 +85,8 @@ def import_(
             errors.print(str(problem), markup=False)
         count = len(plan.problems)
         errors.print(
-            f"{count} problem{'s' if count != 1 else ''} in {len(workbooks)} workbook"
-            f"{'s' if len(workbooks) != 1 else ''}; nothing was written."
+            f"{counted(count, 'problem')} in {counted(len(workbooks), 'workbook')};"
+            " nothing was written."
         )
         raise typer.Exit(EXIT_INVALID)
     changes = plan.changes

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from tcd.model.site import Site
 from tcd.target import Target
+from tcd.text import counted
 from tcd.verify.plan import verify_plan
 from tcd.verify.report import write_reports
 from tcd.verify.results import VerifyRun, drift, judge, previous_run, selection_key
@@ -38,7 +39,7 @@ def verify(
     workdir.mkdir(parents=True, exist_ok=False)
     # progress: one step per host read, one per check judged
     total = len(subjects) + sum(len(s.controls) for s in subjects)
-    reporter.step(f"verify {len(subjects)} hosts", total=total)
+    reporter.step(f"verify {counted(len(subjects), 'host')}", total=total)
     started = time.monotonic()
     lines = run_suite(suite, workdir, parallel, reporter.advance)
     today = now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()  # the province's day
