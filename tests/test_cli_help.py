@@ -41,3 +41,22 @@ def test_no_help_breaks_a_sentence():
             if before and after and not re.search(r"[.:;!?)]$", before) and after[0].islower():
                 broken.append(f"tcd {' '.join(path)}: {before!r} / {after!r}")
     assert not broken, "\n".join(broken)
+
+
+SELECTING = [["plan"], ["inventory", "export", "-o", "-"], ["verify"], ["lab", "up"]]
+
+
+def test_every_command_that_selects_sites_takes_wave_sites_all_the_same_way(tcd):
+    for command in SELECTING:
+        both = tcd(*command, "--wave", "pilot", "--sites", "25195")
+        assert both.exit_code == 2, command
+        assert "give one of --wave, --sites, --all (got --wave and --sites)" in both.stderr
+        unknown = tcd(*command, "--wave", "wave-9")
+        assert unknown.exit_code == 2 and "unknown wave 'wave-9'" in unknown.stderr, command
+    for command in (
+        ["verify"],
+        ["lab", "up"],
+    ):  # these change or start things: never all by default
+        none = tcd(*command)
+        assert none.exit_code == 2 and "choose the sites: --wave W" in none.stderr, command
+    assert tcd("plan", "--all", "--format", "json").exit_code == 0

@@ -39,6 +39,7 @@ DEFAULT = DEFAULT_INVENTORY
 WaveOption = Annotated[
     str | None, typer.Option("--wave", "-w", help="Only the sites of this wave.")
 ]
+AllOption = Annotated[bool, typer.Option("--all", help="Every site of the inventory.")]
 SitesOption = Annotated[
     str | None,
     typer.Option("--sites", "-s", help="Only these sites: admin codes, comma-separated."),
@@ -75,9 +76,22 @@ def _problems_exit(inventory_dir: Path) -> Iterator[None]:
         raise typer.Exit(EXIT_INVALID) from None
 
 
-def select_sites(inventory: Inventory, wave: str | None, sites: str | None) -> list[Site]:
-    if wave is not None and sites is not None:
-        fail("give --wave or --sites, not both")
+def select_sites(
+    inventory: Inventory,
+    wave: str | None,
+    sites: str | None,
+    all_sites: bool = False,
+    *,
+    required: bool = False,
+) -> list[Site]:
+    """The sites of --wave, --sites or --all (one of them; with none: every site, unless
+    `required`, for commands that change or start things)."""
+    given = [name for name, value in (("--wave", wave), ("--sites", sites)) if value is not None]
+    given += ["--all"] if all_sites else []
+    if len(given) > 1:
+        fail(f"give one of --wave, --sites, --all (got {' and '.join(given)})")
+    if required and not given:
+        fail("choose the sites: --wave W, --sites CODE,… or --all (e.g. --wave pilot)")
     codes = None
     if sites is not None:
         try:

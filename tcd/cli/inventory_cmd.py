@@ -14,6 +14,7 @@ from rich.table import Table
 from tcd.cli.common import (
     DEFAULT,
     HELP_MARKUP,
+    AllOption,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -108,13 +109,14 @@ def export(
     inventory: InventoryOption = DEFAULT,
     wave: WaveOption = None,
     sites: SitesOption = None,
+    all_sites: AllOption = False,
     lab: LabOption = False,
     user: UserOption = None,
 ) -> None:
     """Write the fleet in another tool's format (Ansible YAML inventory: groups per wave, role,
     site and former district, cameras in groups of their own; planned addresses as host
     variables; the SSH user, sudo and SSH options every host needs)."""
-    records, variables, summary = _exported(inventory, wave, sites, lab, user)
+    records, variables, summary = _exported(inventory, wave, sites, lab, user, all_sites)
     text = dump_ansible_inventory(records, variables)
     if output == "-":
         sys.stdout.write(text)
@@ -154,11 +156,16 @@ def dynamic_main() -> None:
 
 
 def _exported(
-    inventory: Path, wave: str | None, sites: str | None, lab: bool, user: str | None
+    inventory: Path,
+    wave: str | None,
+    sites: str | None,
+    lab: bool,
+    user: str | None,
+    all_sites: bool = False,
 ) -> tuple[list[HostRecord], dict[str, Any], str]:
     """The selected hosts, the variables every one of them gets, and a one-line summary."""
     loaded, plan = load_planned(inventory)
-    selected = select_sites(loaded, wave, sites)
+    selected = select_sites(loaded, wave, sites, all_sites)
     admins = [a.username for a in loaded.province.admins]
     if user is not None and user not in admins:
         fail(f"--user {user}: not an admin of province.yml ({', '.join(admins)})")

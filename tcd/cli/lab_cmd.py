@@ -11,6 +11,7 @@ from rich.table import Table
 from tcd.cli.common import (
     DEFAULT,
     HELP_MARKUP,
+    AllOption,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -79,6 +80,7 @@ def up(
     inventory: InventoryOption = DEFAULT,
     wave: WaveOption = None,
     sites: SitesOption = None,
+    all_sites: AllOption = False,
     count: Annotated[
         int | None, typer.Option(help="The first N sites in rollout order.", min=1)
     ] = None,
@@ -86,14 +88,12 @@ def up(
     """Start a lab host for every host of the selected sites, plus both hubs."""
     settings = lab_settings()
     loaded, _ = load_planned(inventory)
-    if count is not None and (wave or sites):
-        fail("give one of --wave, --sites, --count")
+    if count is not None and (wave or sites or all_sites):
+        fail("give one of --wave, --sites, --all, --count")
     if count is not None:
         selected = loaded.select(codes=loaded.rollout_order()[:count])
-    elif wave is None and sites is None:
-        fail("choose the sites: --wave W, --sites CODE,… or --count N (e.g. --wave pilot)")
     else:
-        selected = select_sites(loaded, wave, sites)
+        selected = select_sites(loaded, wave, sites, all_sites, required=True)
     start_lab(settings, loaded, selected)
 
 

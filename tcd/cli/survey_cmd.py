@@ -60,7 +60,7 @@ def import_(
         list[Path], typer.Argument(help="Filled survey workbooks (.xlsx).", dir_okay=False)
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the changes, write nothing.")
+        bool, typer.Option("--dry-run", "--dry", help="Show the changes, write nothing.")
     ] = False,
     replace_planned: Annotated[
         bool,
