@@ -107,6 +107,10 @@ def import_(
             )
     changed = sum(change.changed for change in changes)
     if dry_run:
-        console.print(f"dry run: {changed} site file(s) would change; nothing was written.")
+        console.print(
+            f"dry run: {counted(changed, 'site file')} would change; nothing was written."
+        )
     else:
-        console.print(f"{len(written)} site file(s) updated, {len(changes) - changed} unchanged.")
+        console.print(
+            f"{counted(len(written), 'site file')} updated, {len(changes) - changed} unchanged."
+        )
