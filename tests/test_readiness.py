@@ -211,3 +211,14 @@ def test_report_is_in_vietnamese_with_diacritics(tcd, surveyed, tmp_path):
         assert text in html
     assert f"Lập ngày {dt.date.today():%d/%m/%Y}" in html
     assert Path(tmp_path / WORKBOOK_NAME).stat().st_mode & 0o044 == 0o044  # shareable
+
+
+def test_report_has_a_print_stylesheet(tcd, surveyed, tmp_path):
+    """What Chromium prints (tests/test_readiness_print.py) comes from these rules."""
+    tcd("readiness", "-o", str(tmp_path))
+    html = (tmp_path / HTML_NAME).read_text(encoding="utf-8")
+    style = html[html.index("@media print") : html.index("</style>")]
+    assert re.search(r"@page\s*{\s*size:\s*A4 landscape;", style)
+    assert "thead { display: table-header-group; }" in style
+    assert re.search(r"tr, th, td[^{]*{ break-inside: avoid; page-break-inside: avoid; }", style)
+    assert html.count("<thead>") == html.count("<table>") == 4
