@@ -18,6 +18,7 @@ from xlsxwriter import Workbook
 
 from tcd.cli.main import app
 from tcd.loading import load_inventory
+from tcd.readiness import report
 from tcd.readiness import workbook as sheets
 from tcd.readiness.assess import Status, review
 from tcd.readiness.report import (
@@ -374,6 +375,29 @@ def test_by_province_one_workbook_each_and_a_national_summary(tcd, inventory_cop
     total = figures(saved, row_of(summary, "Tổng cộng"))
     assert total == expected(result.province)
     assert summary.cell(row_of(summary, "Tổng cộng"), 9).value == "=SUM($I$9:$I$10)"
+
+
+def test_by_province_writes_the_same_in_one_process_or_several(tmp_path, monkeypatch):
+    """The workbooks are written side by side, one process per core (forked): the same files
+    as one process writes, nothing left behind."""
+    result = review(load_inventory(INVENTORY))
+    written = {}
+    for processes in (1, 2):
+        monkeypatch.setattr(report, "cores", lambda n=processes: n)
+        out = tmp_path / str(processes)
+        national, provinces = report.write_by_province(result, out, TODAY, LETTERHEAD)
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [national.name, *(p.name for p in provinces.values())]
+        )
+        written[processes] = {
+            path.name: [
+                [cell.value for cell in row]
+                for sheet in openpyxl.load_workbook(path).worksheets
+                for row in sheet.iter_rows()
+            ]
+            for path in out.iterdir()
+        }
+    assert written[1] == written[2]
 
 
 def test_text_stays_text(tmp_path):

@@ -10,6 +10,7 @@ of them are written: a failure leaves the previous reports as they were.
 """
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -54,18 +55,75 @@ class ReportError(Exception):
 Writer = Callable[[Path], None]  # writes one report to the temporary path it is given
 
 
-def _write_all(writers: dict[Path, Writer]) -> None:
-    """Each report to a temporary file beside it, then every one renamed into place; on any
-    failure every temporary file is removed and ReportError names the report."""
-    path = next(iter(writers))
+def _write_all(writers: dict[Path, Writer], processes: int = 1) -> None:
+    """Each report to a temporary file beside it, in `processes` processes side by side, then
+    every one renamed into place; on any failure every temporary file is removed and
+    ReportError names the report."""
     try:
         with ExitStack() as renames:
-            for path, write in writers.items():
-                write(renames.enter_context(replaced_atomically(path, MODE)))
-    except (XlsxWriterException, OSError) as exc:
-        if isinstance(exc, OSError) and exc.filename2 is not None:
-            path = Path(exc.filename2)  # renaming into place failed
-        raise ReportError(f"{path} was not written: {_reason(exc)}") from exc
+            temporary = {}
+            for path in writers:
+                try:
+                    temporary[path] = renames.enter_context(replaced_atomically(path, MODE))
+                except OSError as exc:
+                    raise _failed(path, exc) from exc
+            if processes > 1 and len(writers) > 1:
+                _write_in_processes(writers, temporary, processes)
+            else:
+                for path, write in writers.items():
+                    try:
+                        write(temporary[path])
+                    except (XlsxWriterException, OSError) as exc:
+                        raise _failed(path, exc) from exc
+    except OSError as exc:  # renaming into place
+        raise _failed(Path(exc.filename2 or exc.filename or "?"), exc) from exc
+
+
+def _write_in_processes(
+    writers: dict[Path, Writer], temporary: dict[Path, Path], processes: int
+) -> None:
+    """Workbooks are pure Python (XlsxWriter): one process per core writes them side by side.
+    The workers are forked, so they have the review and the writers without pickling them;
+    only the paths go through the pipe."""
+    import multiprocessing  # noqa: PLC0415 (only for --by province)
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        min(processes, len(writers)), context, initializer=_adopt, initargs=(writers,)
+    ) as pool:
+        jobs = {path: pool.submit(_run, str(path), str(temporary[path])) for path in writers}
+        for path, job in jobs.items():
+            try:
+                job.result()
+            except BaseException as exc:
+                pool.shutdown(cancel_futures=True)
+                if isinstance(exc, XlsxWriterException | OSError):
+                    raise _failed(path, exc) from exc
+                raise
+
+
+_WRITERS: dict[str, Writer] = {}  # in a worker process: the writers it was forked with
+
+
+def _adopt(writers: dict[Path, Writer]) -> None:
+    _WRITERS.update((str(path), write) for path, write in writers.items())
+
+
+def _run(path: str, tmp: str) -> None:
+    _WRITERS[path](Path(tmp))
+
+
+def _failed(path: Path, exc: Exception) -> ReportError:
+    return ReportError(f"{path} was not written: {_reason(exc)}")
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _reason(exc: Exception) -> str:
@@ -135,7 +193,7 @@ def write_by_province(
         lambda book: fill_national(book, review, today, letterhead, files)
     )
     with cycle_collector_paused():
-        _write_all(writers)
+        _write_all(writers, processes=cores())
     return national, {province: out_dir / name for province, name in files.items()}
 
 
