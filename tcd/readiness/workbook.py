@@ -472,7 +472,9 @@ def _district_table(
 
 def _district_formulas(name: str, units: Ranges, shared: Ranges | None) -> dict[int, str]:
     """A district's figures (`name`: the cell holding its name): the units wholly in it,
-    whose 'Huyện cũ' is that district alone, plus its shares of the units it shares."""
+    whose 'Huyện cũ' is that district alone, plus its shares of the units it shares. The
+    criterion is the name's cell, matched as Excel matches: * ? ~ would be patterns (the
+    register's names have none)."""
     whole = units.of(DISTRICTS)
     formulas = {COUNT: f"=COUNTIF({whole},{name})"}
     for status, column in STATUS_COLUMNS.items():
