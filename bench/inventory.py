@@ -47,8 +47,31 @@ print(json.dumps({"units": len(inventory.sites), "seconds": done - imported,
 """
 
 
+PROVINCES = 34  # provinces and centrally-run cities since the 2025 merger
+UNITS_PER_DISTRICT = 11
+
+
+def synthetic_districts(index: int, count: int) -> list[str]:
+    """The former districts of the index-th of `count` units, 'Huyện 12 (Tỉnh 3)': about 11
+    units a district, the districts in blocks over 34 provinces (`tcd readiness --by
+    province` writes 34 workbooks), every 7th unit also in the next district of its province,
+    as 14 of Đồng Nai's 95 units span two."""
+    districts = -(-count // UNITS_PER_DISTRICT)
+    district = index // UNITS_PER_DISTRICT
+
+    def province(d: int) -> int:
+        return d * PROVINCES // districts + 1
+
+    names = [f"Huyện {district + 1} (Tỉnh {province(district)})"]
+    following = district + 1
+    if index % 7 == 6 and following < districts and province(following) == province(district):
+        names.append(f"Huyện {following + 1} (Tỉnh {province(following)})")
+    return names
+
+
 def synthetic_inventory(root: Path, count: int) -> Path:
-    """`count` units with codes spread over 1..32999, pools sized for that range."""
+    """`count` units with codes spread over 1..32999, pools sized for that range, former
+    districts spread over 34 provinces (synthetic_districts)."""
     province = yaml.safe_load((REPO / "inventory" / "province.yml").read_text("utf-8"))
     province["address_plan"] = {
         "codes": {"first": 1, "last": 32999},
@@ -78,10 +101,10 @@ def synthetic_inventory(root: Path, count: int) -> Path:
             type="xã",
             name_2025=f"Xã Thử Nghiệm {code}",
             type_2025="xã",
-            former_districts=[f"Huyện Thử {code // 500} (Tỉnh Thử)"],
+            former_districts=synthetic_districts(index, count),
             merged_from=["Xã A", "Xã B"],
         )
-        for code in range(1, step * count + 1, step)
+        for index, code in enumerate(range(1, step * count + 1, step))
     }
     codes = list(units)
     waves = [
@@ -103,7 +126,7 @@ def synthetic_inventory(root: Path, count: int) -> Path:
     )
     header = "code,name,type,name_2025,type_2025,former_districts,merged_from\n"
     rows = "".join(
-        f'{u.code},{u.name},xã,{u.name},xã,{u.former_districts[0]},"Xã A, Xã B"\n'
+        f'{u.code},{u.name},xã,{u.name},xã,{"; ".join(u.former_districts)},"Xã A, Xã B"\n'
         for u in units.values()
     )
     write_atomically(inventory / "admin_units.csv", header + rows)

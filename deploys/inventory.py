@@ -4,9 +4,8 @@
     TCD_LAB=1 TCD_WAVE=pilot pyinfra deploys/inventory.py deploys/site.py  # the lab
 
 Selection: TCD_WAVE=<wave> or TCD_SITES=<code,code>; when neither is set, every site (in
-the lab: every site the lab has). Groups:
-`sites` (hosts of the selected sites), `hubs`, and the role/wave/site/district groups of the
-Ansible export. WireGuard public keys come from the registry `tcd rollout` keeps.
+the lab: every site the lab has). Two groups: `sites` (the SSH hosts of the selected sites)
+and `hubs`. WireGuard public keys come from the registry `tcd rollout` keeps.
 """
 
 import os

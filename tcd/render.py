@@ -30,7 +30,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        # reports are escaped (a reason quotes what a host printed); config files never are
+        autoescape=jinja2.select_autoescape(["html.j2", "xml.j2", "svg.j2"]),
     )
     env.filters["yaml"] = yaml_scalar
     env.filters["vnd"] = format_vnd

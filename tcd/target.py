@@ -34,6 +34,7 @@ class Target:
     connection: dict[str, Any] = field(default_factory=dict)  # pyinfra data for every host
     hosts: set[str] | None = None  # the hosts that exist there (a lab has only some)
     ssh_config: Path | None = None  # None: the operator's own SSH setup (~/.ssh/config)
+    ssh_user: str | None = None  # None: the operator's own (their SSH config's)
     camera_vault_file: Path | None = None  # None: the inventory's secrets/cameras.vault
     # where a vault password is made when the environment gives none (a lab's); None: required
     vault_password_fallback: Path | None = None
@@ -50,12 +51,23 @@ class Target:
         to reach it."""
         return {**data.pyinfra(), **self.connection, "ssh_hostname": self.ssh_host(record)}
 
-    def ansible_variables(self) -> dict[str, str]:
-        """What Ansible needs to reach every host here (`ansible_host` is the address): a
-        lab's ssh_config (its key, known_hosts and the ProxyCommand into its namespace)."""
-        if self.ssh_config is None:
-            return {}
-        return {"ansible_ssh_common_args": shlex.join(["-F", str(self.ssh_config)])}
+    def ansible_variables(self, user: str | None = None) -> dict[str, Any]:
+        """What Ansible needs to reach every host here and act as root (`ansible_host` is each
+        host's address): the SSH user (a lab's own; in the field an admin of province.yml, who
+        logs in with a key and has sudo without a password), and a lab's ssh_config (its key,
+        known_hosts and the ProxyCommand into its namespace)."""
+        variables: dict[str, Any] = {
+            "ansible_user": user or self.ssh_user,
+            "ansible_become": True,
+            "ansible_become_method": "sudo",
+            # every host is Debian 12 (the lab's image too): no interpreter discovery warnings
+            "ansible_python_interpreter": "/usr/bin/python3",
+        }
+        if self.ssh_config is not None:
+            variables["ansible_ssh_common_args"] = shlex.join(["-F", str(self.ssh_config)])
+        else:  # sshd on the fleet takes keys only (roles/base)
+            variables["ansible_ssh_common_args"] = "-o PreferredAuthentications=publickey"
+        return {name: value for name, value in variables.items() if value is not None}
 
     def gateway(self, host: HostPlan) -> Gateway:
         """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""

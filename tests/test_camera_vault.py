@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
+import yaml
 from pydantic import SecretStr
 
-from tcd.onvif.secrets import CameraSecret, CameraVault
+from tcd.onvif.secrets import VAULT_ID, VAULT_VARIABLE, CameraSecret, CameraVault
 
 
 def test_an_entry_from_before_the_probe_account_gets_its_password_and_keeps_the_others(
@@ -25,3 +26,17 @@ def test_an_entry_from_before_the_probe_account_gets_its_password_and_keeps_the_
     before = vault.path.read_bytes()
     assert vault.ensure(["cam-old", "cam-new"]) == kept
     assert vault.path.read_bytes() == before  # nothing missing: not rewritten
+
+
+def test_the_vault_is_one_valid_ansible_variable_and_older_vaults_are_read(tmp_path: Path):
+    vault = CameraVault(tmp_path / "cameras.vault", b"test vault password")
+    secret = CameraSecret.generate()
+    older = {"tcd-26380-cam1": {k: v.get_secret_value() for k, v in secret if v is not None}}
+    # as tcd wrote it before: the camera names at the top level (not Ansible variable names)
+    text = yaml.safe_dump(older).encode()
+    vault.path.write_bytes(vault._lib().encrypt(text, vault_id=VAULT_ID))
+    assert vault.load() == {"tcd-26380-cam1": secret}
+    vault.save(vault.load())
+    plain = yaml.safe_load(vault._lib().decrypt(vault.path.read_bytes()))
+    assert list(plain) == [VAULT_VARIABLE] and VAULT_VARIABLE.isidentifier()
+    assert vault.load() == {"tcd-26380-cam1": secret}

@@ -99,10 +99,51 @@ def test_nothing_in_the_lab_has_an_address_outside_198_18_0_0_15(pilot_lab: LabH
 def test_lab_ssh_runs_one_command_and_returns_its_status(pilot_lab: LabHandle):
     ok = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "hostname")
     assert ok.returncode == 0 and ok.stdout.strip() == "tcd-25195-pc1"
-    failing = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "sh", "-c", "exit 3")
+    failing = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "exit 3")
     assert failing.returncode == 3
+    # as ssh does: the words go to the remote shell, which parses the line (a pipe included)
+    piped = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "echo a | tr a b", "c")
+    assert piped.returncode == 0 and piped.stdout == "b c\n", piped
     unknown = cli(pilot_lab.env(), "lab", "ssh", "tcd-99999-pc1", "--", "true")
     assert unknown.returncode == 1 and "no lab host 'tcd-99999-pc1'" in unknown.stderr
+
+
+PLAYBOOK = """\
+- hosts: pilot
+  gather_facts: false
+  tasks:
+    - name: who runs the tasks
+      ansible.builtin.command: id -u
+      register: uid
+      changed_when: false
+    - ansible.builtin.assert:
+        that: uid.stdout == "0"
+"""
+
+
+def test_ansible_runs_on_the_lab_from_the_export(pilot_lab: LabHandle, tmp_path: Path):
+    """The export is an inventory Ansible runs with as it is: the user, sudo, the lab's
+    ssh_config; a play on a wave reaches its SSH hosts and no camera."""
+    out = tmp_path / "lab.yml"
+    exported = cli(
+        pilot_lab.env(), "inventory", "export", "--lab", "--wave", "pilot", "-o", str(out)
+    )
+    assert exported.returncode == 0, exported.stderr
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    bin_dir = Path(sys.executable).parent
+    ping = subprocess.run(
+        [str(bin_dir / "ansible"), "-i", str(out), "pilot", "-m", "ping", "-o"],
+        env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    assert ping.stdout.count("SUCCESS") == 4  # the pilot's four SSH hosts, no camera
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    play = subprocess.run(
+        [str(bin_dir / "ansible-playbook"), "-i", str(out), str(tmp_path / "play.yml")],
+        env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert play.returncode == 0, play.stdout + play.stderr
+    assert "failed=0" in play.stdout and "ok=2" in play.stdout
 
 
 def test_a_host_can_go_offline_and_come_back(pilot_lab: LabHandle):

@@ -227,7 +227,7 @@ def test_a_note_outside_the_form_is_a_warning(tcd, inventory_copy, tmp_path):
         " buổi chiều', không được nhập — a cell outside the answers holds 'đường truyền hay rớt"
         " vào buổi chiều'; it is not imported",
     ]
-    assert "1 site file(s) updated" in result.stdout
+    assert "1 site file updated" in result.stdout
 
 
 def test_a_row_below_a_table_is_an_error(tcd, inventory_copy, tmp_path):

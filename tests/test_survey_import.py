@@ -282,7 +282,7 @@ def test_import_keeps_comments_and_order_and_twice_changes_nothing(tcd, inventor
     first = tcd("survey", "import", "--replace-planned", *demo)
     assert first.exit_code == 0, first.stderr
     assert first.stderr == ""  # no warning: nothing outside the answer cells
-    assert f"{len(demo)} site file(s) updated, 0 unchanged." in first.stdout
+    assert f"{len(demo)} site files updated, 0 unchanged." in first.stdout
     assert (
         "  replaced planned uplink.bandwidth_mbps 200 → 100; uplink.provider VNPT Đồng Nai →"
         " VNPT Bình Phước\n" in first.stdout
@@ -303,7 +303,7 @@ def test_import_keeps_comments_and_order_and_twice_changes_nothing(tcd, inventor
     digest = tree_digest(inventory_copy)
     second = tcd("survey", "import", *demo)
     assert second.exit_code == 0
-    assert f"0 site file(s) updated, {len(demo)} unchanged." in second.stdout
+    assert f"0 site files updated, {len(demo)} unchanged." in second.stdout
     assert tree_digest(inventory_copy) == digest
 
 
@@ -313,5 +313,5 @@ def test_dry_run_shows_the_change_and_writes_nothing(tcd, inventory_copy, tmp_pa
     assert result.exit_code == 0, result.stderr
     assert "-survey: not_surveyed" in result.stdout
     assert "+  respondent: Văn phòng HĐND và UBND phường (DỮ LIỆU MẪU)" in result.stdout
-    assert "dry run: 1 site file(s) would change; nothing was written." in result.stdout
+    assert "dry run: 1 site file would change; nothing was written." in result.stdout
     assert tree_digest(tmp_path) == before

@@ -13,7 +13,11 @@ from tcd.loading import Inventory, InventoryError, load_inventory
 from tcd.model.site import Site
 from tcd.paths import DEFAULT_INVENTORY
 from tcd.planning import Plan, plan_addresses
+from tcd.text import counted
 
+# Docstrings are wrapped to 100 columns in the source: markdown joins their lines, so help
+# reflows to the terminal instead of breaking mid-sentence (write `<word>` in backquotes).
+HELP_MARKUP = "markdown"
 EXIT_INVALID = 2  # bad usage or invalid inventory, as for click's usage errors
 
 # Piped output (CI logs, `| less`) keeps full lines instead of rich's 80-column default.
@@ -35,6 +39,7 @@ DEFAULT = DEFAULT_INVENTORY
 WaveOption = Annotated[
     str | None, typer.Option("--wave", "-w", help="Only the sites of this wave.")
 ]
+AllOption = Annotated[bool, typer.Option("--all", help="Every site of the inventory.")]
 SitesOption = Annotated[
     str | None,
     typer.Option("--sites", "-s", help="Only these sites: admin codes, comma-separated."),
@@ -67,15 +72,26 @@ def _problems_exit(inventory_dir: Path) -> Iterator[None]:
         for problem in exc.problems:
             errors.print(str(problem), markup=False)
         count = len(exc.problems)
-        errors.print(
-            f"{count} problem{'s' if count != 1 else ''} in {inventory_dir}; nothing was written."
-        )
+        errors.print(f"{counted(count, 'problem')} in {inventory_dir}; nothing was written.")
         raise typer.Exit(EXIT_INVALID) from None
 
 
-def select_sites(inventory: Inventory, wave: str | None, sites: str | None) -> list[Site]:
-    if wave is not None and sites is not None:
-        fail("give --wave or --sites, not both")
+def select_sites(
+    inventory: Inventory,
+    wave: str | None,
+    sites: str | None,
+    all_sites: bool = False,
+    *,
+    required: bool = False,
+) -> list[Site]:
+    """The sites of --wave, --sites or --all (one of them; with none: every site, unless
+    `required`, for commands that change or start things)."""
+    given = [name for name, value in (("--wave", wave), ("--sites", sites)) if value is not None]
+    given += ["--all"] if all_sites else []
+    if len(given) > 1:
+        fail(f"give one of --wave, --sites, --all (got {' and '.join(given)})")
+    if required and not given:
+        fail("choose the sites: --wave W, --sites CODE,… or --all (e.g. --wave pilot)")
     codes = None
     if sites is not None:
         try:

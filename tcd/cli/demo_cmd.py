@@ -10,6 +10,7 @@ from tcd.cli.common import DEFAULT, InventoryOption, console, fail, load_planned
 from tcd.cli.lab_cmd import lab_settings, start_lab, stop_lab
 from tcd.cli.rollout_cmd import print_rollout, run_rollout
 from tcd.cli.verify_cmd import ReportOption, print_run, run_verify
+from tcd.text import counted
 
 
 def demo_command(
@@ -29,7 +30,7 @@ def demo_command(
     except KeyError as exc:
         fail(exc.args[0])
     console.print(
-        f"[bold]1/3 lab[/]: wave {wave}, {len(selected)} sites "
+        f"[bold]1/3 lab[/]: wave {wave}, {counted(len(selected), 'site')} "
         f"({', '.join(f'{s.code} {s.name}' for s in selected)}) and both hubs"
     )
     start_lab(settings, loaded, selected)

@@ -1,7 +1,6 @@
 """`tcd lab …`: a real fleet on this machine (root needed)."""
 
 import os
-import shlex
 import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
@@ -11,6 +10,8 @@ from rich.table import Table
 
 from tcd.cli.common import (
     DEFAULT,
+    HELP_MARKUP,
+    AllOption,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -29,8 +30,10 @@ from tcd.lab.settings import LabSettings
 from tcd.lab.system import LabCommandError
 from tcd.loading import Inventory
 from tcd.model.site import Site
+from tcd.text import counted
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     help="A lab: the selected sites and both hubs as real hosts (systemd containers) here.",
     no_args_is_help=True,
 )
@@ -77,6 +80,7 @@ def up(
     inventory: InventoryOption = DEFAULT,
     wave: WaveOption = None,
     sites: SitesOption = None,
+    all_sites: AllOption = False,
     count: Annotated[
         int | None, typer.Option(help="The first N sites in rollout order.", min=1)
     ] = None,
@@ -84,14 +88,12 @@ def up(
     """Start a lab host for every host of the selected sites, plus both hubs."""
     settings = lab_settings()
     loaded, _ = load_planned(inventory)
-    if count is not None and (wave or sites):
-        fail("give one of --wave, --sites, --count")
+    if count is not None and (wave or sites or all_sites):
+        fail("give one of --wave, --sites, --all, --count")
     if count is not None:
         selected = loaded.select(codes=loaded.rollout_order()[:count])
-    elif wave is None and sites is None:
-        fail("choose the sites: --wave W, --sites CODE,… or --count N (e.g. --wave pilot)")
     else:
-        selected = select_sites(loaded, wave, sites)
+        selected = select_sites(loaded, wave, sites, all_sites, required=True)
     start_lab(settings, loaded, selected)
 
 
@@ -102,7 +104,8 @@ def start_lab(settings: LabSettings, loaded: Inventory, selected: list[Site]) ->
         state = _guard(lambda: lab_ops.up(settings, loaded, selected, reporter))
     cameras = f", {len(state.cameras)} IP cameras" if state.cameras else ""
     console.print(
-        f"lab {settings.name!r} up: {len(state.hosts)} hosts ({len(selected)} sites and 2 hubs)"
+        f"lab {settings.name!r} up: {counted(len(state.hosts), 'host')}"
+        f" ({counted(len(selected), 'site')} and 2 hubs)"
         f"{cameras} in {time.monotonic() - started:.1f} s"
     )
     console.print(f"ssh config: {settings.ssh_config}   (tcd lab ssh HOST, tcd lab status)")
@@ -162,13 +165,14 @@ def ssh(
         list[str] | None, typer.Argument(help="After --: a command to run instead of a shell.")
     ] = None,
 ) -> None:
-    """Open a shell on a lab host, or run one command: `tcd lab ssh HOST -- CMD` exits with
-    the command's status."""
+    """Open a shell on a lab host, or run one command line: `tcd lab ssh HOST -- 'CMD | …'`
+    runs it as `ssh HOST 'CMD | …'` does and exits with its status."""
     settings = lab_settings()
     state = _guard(lambda: lab_ops.load_state(settings))
     _guard(lambda: state.host(host))
-    # like `kubectl exec`, the words after -- stay words (use `-- sh -c '…'` for a pipeline)
-    argv = lab_ops.ssh_argv(settings, host, [shlex.join(command)] if command else ())
+    # as ssh does: the words after -- are joined and the remote shell parses the line, so
+    # `-- 'cmd | other'` runs a pipeline there
+    argv = lab_ops.ssh_argv(settings, host, command or ())
     if not command:
         argv.insert(1, "-t")
     os.execvp(argv[0], argv)

@@ -18,6 +18,7 @@ import importlib
 import typer
 
 from tcd import __version__
+from tcd.cli.common import HELP_MARKUP
 
 # name: (module, attribute, a group of subcommands?), in the order help lists them
 COMMANDS = {
@@ -38,6 +39,7 @@ app = typer.Typer(
     " reception sites.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=HELP_MARKUP,
 )
 # Only the command being run is imported: all of them together import pyinfra, ansible and the
 # ONVIF client, 1.5 s that `tcd readiness` or `tcd inventory check` would wait for nothing.

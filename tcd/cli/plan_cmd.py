@@ -9,10 +9,12 @@ from rich.table import Table
 
 from tcd.cli.common import (
     DEFAULT,
+    AllOption,
     InventoryOption,
     SitesOption,
     WaveOption,
     console,
+    fail,
     load_planned,
     select_sites,
 )
@@ -30,11 +32,15 @@ def plan(
     site: Annotated[int | None, typer.Option("--site", help="One site, by admin code.")] = None,
     wave: WaveOption = None,
     sites: SitesOption = None,
+    all_sites: AllOption = False,
     format: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.TABLE,
 ) -> None:
-    """Show the address plan: each site's management block, LAN and two tunnel addresses."""
+    """Show the address plan: each site's management block, LAN and two tunnel addresses (every
+    site unless --wave, --sites or --site narrows it)."""
     loaded, full_plan = load_planned(inventory)
-    selected = select_sites(loaded, wave, str(site) if site is not None else sites)
+    if site is not None and sites is not None:
+        fail("give --site or --sites, not both")
+    selected = select_sites(loaded, wave, str(site) if site is not None else sites, all_sites)
     site_plans = [full_plan.sites[s.code] for s in selected]
     if format is PlanFormat.JSON:
         console.print_json(json.dumps(_as_json(full_plan, site_plans), ensure_ascii=False))

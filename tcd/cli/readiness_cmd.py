@@ -1,6 +1,7 @@
 """`tcd readiness`: the consolidated readiness review with the investment proposal."""
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +10,13 @@ from rich.table import Table
 
 from tcd.cli.common import DEFAULT, InventoryOption, console, fail, load_valid
 from tcd.readiness.assess import review
-from tcd.readiness.report import STATUS_ORDER, write_reports
-from tcd.readiness.xlsx import XlsxError
-from tcd.text import format_vnd
+from tcd.readiness.report import ReportError, write_by_province, write_reports
+from tcd.readiness.wording import STATUS_ORDER, Letterhead
+from tcd.text import counted, format_number, format_vnd
+
+
+class SplitBy(StrEnum):
+    PROVINCE = "province"
 
 
 def readiness(
@@ -21,6 +26,14 @@ def readiness(
             "--output", "-o", help="Folder for the workbook and the HTML report.", file_okay=False
         ),
     ] = Path("build/readiness"),
+    by: Annotated[
+        SplitBy | None,
+        typer.Option(
+            "--by",
+            help="province: one workbook per former province and a national summary workbook"
+            " (one sheet per former province), instead of one workbook and the HTML report.",
+        ),
+    ] = None,
     inventory: InventoryOption = DEFAULT,
 ) -> None:
     """Assess every unit against the readiness requirements of baseline.yml: status, gaps, and
@@ -28,16 +41,27 @@ def readiness(
     HTML report (charts that open offline) and prints a summary."""
     loaded = load_valid(inventory)
     result = review(loaded)
+    letterhead = Letterhead.of(loaded.province.province)
+    today = dt.date.today()
     try:
-        workbook, html = write_reports(result, output, dt.date.today())
-    except XlsxError as exc:
-        fail(f"the workbook was not written: {exc}", code=1)
+        if by is SplitBy.PROVINCE:
+            national, provinces = write_by_province(result, output, today, letterhead)
+            written = (
+                f"wrote {national} and beside it {len(provinces)} workbooks, one per former"
+                " province"
+            )
+        else:
+            workbook, html = write_reports(result, output, today, letterhead)
+            written = f"wrote {workbook} and {html}"
+    except ReportError as exc:
+        fail(str(exc), code=1)
     province = result.province
-    table = Table(title=f"Readiness of {province.units} units")
+    # the province's whole units (a scoped review may hold shares of units)
+    table = Table(title=f"Readiness of {counted(round(province.units), 'unit')}")
     table.add_column("status")
     table.add_column("units", justify="right")
     for status in STATUS_ORDER:
-        table.add_row(str(status), str(province.statuses[status]))
+        table.add_row(str(status), format_number(province.statuses[status]))
     console.print(table)
     console.print(
         f"proposed investment: {format_vnd(province.one_off)} one-off,"
@@ -45,5 +69,6 @@ def readiness(
     )
     common = result.gap_counts()[:3]
     if common:
-        console.print("most common gaps: " + ", ".join(f"{r.id} ({n} units)" for r, n in common))
-    console.print(f"wrote {workbook} and {html}")
+        gaps = ", ".join(f"{r.id} ({counted(n, 'unit')})" for r, n in common)
+        console.print(f"most common gaps: {gaps}")
+    console.print(written)

@@ -18,8 +18,10 @@ from rich.table import Table
 
 from tcd.cli.common import (
     DEFAULT,
+    AllOption,
     InventoryOption,
     SitesOption,
+    WaveOption,
     console,
     errors,
     fail,
@@ -39,6 +41,7 @@ from tcd.rollout.batches import parse_sizes, split
 from tcd.rollout.engine import Reach
 from tcd.rollout.waves import Stop, WaveOptions, WaveResult, in_order, resume_sites, run_wave
 from tcd.target import Target, TargetError, field_target
+from tcd.text import counted
 from tcd.verify.plan import VerifyError
 
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by SIGINT
@@ -63,13 +66,18 @@ class _Reporter:
 
 
 def rollout_command(
-    wave: Annotated[str | None, typer.Argument(help="A wave of waves.yml, e.g. pilot.")] = None,
+    wave_name: Annotated[
+        str | None,
+        typer.Argument(metavar="[WAVE]", help="A wave of waves.yml, e.g. pilot (as --wave)."),
+    ] = None,
+    wave_option: WaveOption = None,
     sites: SitesOption = None,
+    all_sites: AllOption = False,
     lab: Annotated[
         bool, typer.Option("--lab", help="Deploy to the lab instead of the field.")
     ] = False,
     dry: Annotated[
-        bool, typer.Option("--dry", help="Show what would change; change nothing.")
+        bool, typer.Option("--dry", "--dry-run", help="Show what would change; change nothing.")
     ] = False,
     diff: Annotated[
         bool,
@@ -144,16 +152,18 @@ def rollout_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     inventory: InventoryOption = DEFAULT,
 ) -> None:
-    """Deploy the sites of WAVE (or --sites) batch after batch, then update both hubs.
+    """Deploy the sites of WAVE (or --wave, --sites, --all) batch after batch, then update both
+    hubs.
 
     Exits 0 when every site is done (deployed and verified), 1 if any failed, was unreachable
     or was not started, 130 when stopped by Ctrl-C, 2 on bad usage."""
-    if (wave is None) == (sites is None):
-        fail("give a WAVE or --sites CODE,… (one of them)")
+    if wave_name is not None and wave_option is not None and wave_name != wave_option:
+        fail(f"two waves given: {wave_name} and --wave {wave_option} (give one)")
+    wave = wave_name or wave_option
     if diff and not dry:
         fail("--diff goes with --dry (a rollout that changes files does not stop to show them)")
     loaded, _ = load_planned(inventory)
-    selected = select_sites(loaded, wave, sites)
+    selected = select_sites(loaded, wave, sites, all_sites, required=True)
     try:
         sizes = parse_sizes(batch) if batch is not None else list(_wave_batches(loaded, wave))
         ordered = in_order(selected, canary)
@@ -357,7 +367,8 @@ def print_rollout(result: WaveResult) -> None:
         for state in ("done", "deployed", "failed", "unreachable", "not started")
         if (n := result.count(state))
     )
-    console.print(f"{result.changed} operations {verb} on {result.target}{dry}; sites: {counts}")
+    changed = counted(result.changed, "operation")
+    console.print(f"{changed} {verb} on {result.target}{dry}; sites: {counts}")
     if result.stopped:
         console.print(f"[red]stopped[/]: {result.stopped}")
     console.print(f"journal: run {result.run}, {result.outcome}")

@@ -9,6 +9,7 @@ import typer
 from tcd.cli.common import (
     DEFAULT,
     EXIT_INVALID,
+    HELP_MARKUP,
     InventoryOption,
     console,
     errors,
@@ -18,8 +19,10 @@ from tcd.cli.common import (
 from tcd.render import write_atomically
 from tcd.survey.importer import apply, describe_replaced, plan_import
 from tcd.survey.template import survey_template, workbook_bytes
+from tcd.text import counted
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     help="The readiness survey: a workbook for each unit, and importing the filled ones.",
     no_args_is_help=True,
 )
@@ -57,7 +60,7 @@ def import_(
         list[Path], typer.Argument(help="Filled survey workbooks (.xlsx).", dir_okay=False)
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the changes, write nothing.")
+        bool, typer.Option("--dry-run", "--dry", help="Show the changes, write nothing.")
     ] = False,
     replace_planned: Annotated[
         bool,
@@ -82,8 +85,8 @@ def import_(
             errors.print(str(problem), markup=False)
         count = len(plan.problems)
         errors.print(
-            f"{count} problem{'s' if count != 1 else ''} in {len(workbooks)} workbook"
-            f"{'s' if len(workbooks) != 1 else ''}; nothing was written."
+            f"{counted(count, 'problem')} in {counted(len(workbooks), 'workbook')};"
+            " nothing was written."
         )
         raise typer.Exit(EXIT_INVALID)
     changes = plan.changes
@@ -104,6 +107,10 @@ def import_(
             )
     changed = sum(change.changed for change in changes)
     if dry_run:
-        console.print(f"dry run: {changed} site file(s) would change; nothing was written.")
+        console.print(
+            f"dry run: {counted(changed, 'site file')} would change; nothing was written."
+        )
     else:
-        console.print(f"{len(written)} site file(s) updated, {len(changes) - changed} unchanged.")
+        console.print(
+            f"{counted(len(written), 'site file')} updated, {len(changes) - changed} unchanged."
+        )

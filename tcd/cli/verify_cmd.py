@@ -11,6 +11,7 @@ from rich.table import Table
 
 from tcd.cli.common import (
     DEFAULT,
+    AllOption,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -44,7 +45,7 @@ def verify_command(
     lab: Annotated[bool, typer.Option("--lab", help="Verify the lab, not the field.")] = False,
     wave: WaveOption = None,
     sites: SitesOption = None,
-    all_sites: Annotated[bool, typer.Option("--all", help="Every site of the inventory.")] = False,
+    all_sites: AllOption = False,
     report: ReportOption = Path("reports"),
     parallel: Annotated[int, typer.Option(help="Hosts read at once.", min=1)] = 16,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
@@ -52,12 +53,10 @@ def verify_command(
 ) -> None:
     """Check the hosts of a wave (or --sites, or --all) and both hubs against the baseline.
 
-    Writes JUnit XML, JSON and HTML under REPORT/<time>/. Exits 0 when every control passed (or
+    Writes JUnit XML, JSON and HTML under `REPORT/<time>/`. Exits 0 when every control passed (or
     is waived), 1 if any failed or a host was unreachable, 2 on bad usage or invalid inventory."""
-    if sum((wave is not None, sites is not None, all_sites)) != 1:
-        fail("give one of --wave W, --sites CODE,… or --all")
     loaded, _ = load_planned(inventory)
-    selected = select_sites(loaded, wave, sites)
+    selected = select_sites(loaded, wave, sites, all_sites, required=True)
     selection = f"wave {wave}" if wave else "all sites" if all_sites else f"sites {sites}"
     run, folder = run_verify(loaded, selected, selection, lab, report, parallel, wave=wave)
     if as_json:
@@ -100,6 +99,8 @@ def run_verify(
 
 def print_run(run: VerifyRun, folder: Path) -> None:
     drift = run.drift
+    for line in drift.unreadable:
+        console.print(f"[yellow]not compared[/] {escape(line)}")
     if drift.previous is not None and (drift.newly_failing or drift.newly_passing):
         console.print(f"[bold]drift since {drift.previous}[/]")
         for key in drift.newly_failing:

@@ -9,6 +9,7 @@ from roles.vpn_hub.role import VPN_HUB
 from tcd.compliance import nft
 from tcd.compliance.host import CheckedHost
 from tcd.compliance.wgkeys import check_key
+from tcd.text import counted
 
 ROLE = VPN_HUB  # the role whose hosts this module checks
 control = pytest.mark.control
@@ -27,7 +28,9 @@ def test_peers_match_inventory(target: CheckedHost) -> None:
     unknown = sorted(set(live) - set(wanted))
     missing = sorted(names[k] for k in set(wanted) - set(live))
     wrong = sorted(names[k] for k in set(wanted) & set(live) if live[k] != wanted[k])
-    assert not unknown, f"{len(unknown)} peer(s) not in the inventory: {', '.join(unknown)}"
+    assert not unknown, (
+        f"{counted(len(unknown), 'peer')} not in the inventory: {', '.join(unknown)}"
+    )
     assert not missing, f"peers missing for {', '.join(missing)}"
     assert not wrong, f"allowed IPs differ from the plan for {', '.join(wrong)}"
 

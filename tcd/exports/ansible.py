@@ -41,3 +41,18 @@ def dump_ansible_inventory(
         ansible_inventory(records, variables), allow_unicode=True, sort_keys=False, width=100
     )
     return header + body
+
+
+def ansible_list(
+    records: list[HostRecord], variables: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The same inventory as Ansible's dynamic inventory protocol prints it for --list."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        for group in record.groups:
+            members[group].append(record.name)
+    return {
+        "_meta": {"hostvars": {record.name: record.variables.exported() for record in records}},
+        "all": {"children": ["ungrouped", *sorted(members)], "vars": dict(variables or {})},
+        **{group: {"hosts": names} for group, names in sorted(members.items())},
+    }

@@ -116,7 +116,12 @@ def site_records(plan: Plan, sites: Iterable[Site]) -> list[HostRecord]:
         for camera in site_plan.cameras:
             address = str(camera.address) if camera.address is not None else None
             variables = CameraVariables(address=address, **common, camera_kind=camera.kind)
-            groups = (Kind.CAMERA.value, *site_groups)
+            # groups of their own: a play on a wave or a site reaches its SSH hosts only
+            groups = (
+                Kind.CAMERA.value,
+                f"camera_{group_name(site.wave)}",
+                f"camera_site_{site.code}",
+            )
             records.append(HostRecord(camera.name, Kind.CAMERA, groups, variables))
     return records
 

@@ -35,6 +35,7 @@ from tcd.model.site import Site
 from tcd.planning import plan_addresses
 from tcd.render import render, write_atomically
 from tcd.reporting import QuietReporter, Reporter
+from tcd.text import counted
 
 INOTIFY = Path("/proc/sys/fs/inotify/max_user_instances")
 INOTIFY_NEEDED = 4096  # at the default 128, containers beyond ~22 fail to start (LAB-NOTES)
@@ -205,7 +206,7 @@ def _wait_for_ssh(
     while failed and time.monotonic() < deadline:
         failed = [name for name, ok in ssh_check(settings, failed).items() if not ok]
         if failed:
-            reporter.note(f"waiting for login on {len(failed)} host(s)")
+            reporter.note(f"waiting for login on {counted(len(failed), 'host')}")
             time.sleep(1)
     if failed:
         raise LabError(f"ssh login failed on: {', '.join(failed)}{_logs_hint(settings, failed)}")

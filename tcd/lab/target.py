@@ -26,6 +26,7 @@ def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
         },
         hosts={h.name for h in state.hosts},
         ssh_config=settings.ssh_config,
+        ssh_user=state.ssh_user,
         camera_vault_file=settings.camera_vault,
         vault_password_fallback=settings.vault_password_file,
     )

@@ -31,6 +31,16 @@ OVERLAY_POOL = {
 class ProvinceInfo(InputModel):
     name: str
     timezone: str = "Asia/Ho_Chi_Minh"
+    issuing_office: str | None = Field(
+        default=None,
+        description="the department that issues the readiness proposal, printed under"
+        " 'UBND <name>' in its header (e.g. 'SỞ KHOA HỌC VÀ CÔNG NGHỆ'); default: none",
+    )
+    place: str | None = Field(
+        default=None,
+        description="the place in a document's date line ('Đồng Nai, ngày …'); default: the"
+        " name without 'Tỉnh' or 'Thành phố'",
+    )
 
 
 class Hub(InputModel):

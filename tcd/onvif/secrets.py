@@ -25,6 +25,7 @@ PASSWORD_FILE_ENV = "TCD_VAULT_PASSWORD_FILE"
 PASSWORD_ENV = "TCD_VAULT_PASSWORD"
 FIELD_VAULT = Path("secrets") / "cameras.vault"  # under the inventory folder
 VAULT_ID = "tcd-cameras"
+VAULT_VARIABLE = "tcd_cameras"  # the vault holds this one variable
 # 24 random bytes as URL-safe text: 32 characters from 64 symbols, no quoting trouble in ONVIF
 # or RTSP URLs, and far beyond what any password policy a camera enforces asks for
 SECRET_BYTES = 24
@@ -113,6 +114,9 @@ class CameraVault:
                 f"{self.path}: cannot decrypt (wrong vault password, or not an ansible-vault file)"
             ) from None
         raw = yaml.safe_load(plain) or {}
+        if isinstance(raw, dict) and isinstance(raw.get(VAULT_VARIABLE), dict):
+            raw = raw[VAULT_VARIABLE]
+        # else: written before the one variable (camera names at the top), rewritten on save
         if not isinstance(raw, dict):
             raise VaultError(f"{self.path}: expected a mapping of camera names")
         try:
@@ -131,7 +135,9 @@ class CameraVault:
             }
             for name, entry in sorted(entries.items())
         }
-        text = yaml.safe_dump(plain, sort_keys=True).encode()
+        # one valid Ansible variable (camera names have hyphens): `ansible-playbook -e
+        # @cameras.vault` gives tcd_cameras['tcd-26380-cam1'].admin_password
+        text = yaml.safe_dump({VAULT_VARIABLE: plain}, sort_keys=True).encode()
         write_atomically(self.path, self._lib().encrypt(text, vault_id=VAULT_ID), 0o600)
 
     def ensure(self, names: Iterable[str]) -> dict[str, CameraSecret]:

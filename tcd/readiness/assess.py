@@ -25,13 +25,20 @@ Costs (one room per unit: each remedy item × its quantity)
     requirement buys (a new PC for a PC too old), the other remedy items of that area are not
     bought: the new item replaces the old one (no RAM or SSD for a PC that is replaced).
   - Recurring items (``recurring: true``, yearly lines) are totalled apart from one-off ones.
+
+Totals
+  - A unit formed from several former districts is counted in each of them with an equal
+    share (½ each for two): its count, its status and its costs. A former province's totals
+    are those of its districts; the province-wide totals are those of the units, whole.
 """
 
 import datetime as dt
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -49,9 +56,19 @@ from tcd.model.baseline import (
 )
 from tcd.model.site import Site
 from tcd.model.survey import NOT_SURVEYED, SurveyFindings
+from tcd.model.waves import Wave
 from tcd.survey.cells import canonical_os
 
 ITEM_AREAS = {Area.PC: "pcs", Area.CAMERA: "cameras", Area.DISPLAY: "displays"}
+UNKNOWN_PROVINCE = "Không rõ tỉnh cũ"
+NO_WAVE = "chưa xếp đợt"
+
+
+def former_province(district: str) -> str:
+    """'Huyện Long Thành (Đồng Nai)' -> 'Đồng Nai': the register names a former district with
+    its former province in parentheses."""
+    found = re.search(r"\(([^()]+)\)\s*$", district)
+    return found.group(1).strip() if found else UNKNOWN_PROVINCE
 
 
 class Status(StrEnum):
@@ -90,9 +107,24 @@ class Gap:
 @dataclass(frozen=True)
 class UnitAssessment:
     site: Site
-    district: str  # the first former district: where the unit's cost is totalled
     status: Status
     gaps: tuple[Gap, ...] = ()
+    wave: str = NO_WAVE  # its wave in waves.yml
+
+    @cached_property
+    def districts(self) -> dict[str, Fraction]:
+        """Each former district with the unit's share in it: equal shares that add up to 1."""
+        names = dict.fromkeys(self.site.former_districts)
+        return dict.fromkeys(names, Fraction(1, len(names)))
+
+    @cached_property
+    def provinces(self) -> dict[str, Fraction]:
+        """Each former province with the unit's share in it (the shares of its districts)."""
+        shares: dict[str, Fraction] = {}
+        for district, share in self.districts.items():
+            province = former_province(district)
+            shares[province] = shares.get(province, Fraction(0)) + share
+        return shares
 
     # cached: the summary, the unit sheet, the totals and the HTML all ask
     @cached_property
@@ -110,37 +142,82 @@ class UnitAssessment:
 
 @dataclass
 class Totals:
-    units: int = 0
-    statuses: Counter[Status] = field(default_factory=Counter)
-    one_off: int = 0
-    yearly: int = 0
+    """Units counted with their share (a unit of two former districts is ½ in each), so
+    counts and amounts are exact fractions; whole units add up to whole numbers."""
 
-    def add(self, unit: UnitAssessment) -> None:
-        self.units += 1
-        self.statuses[unit.status] += 1
-        self.one_off += unit.one_off
-        self.yearly += unit.yearly
+    units: Fraction = Fraction(0)
+    statuses: Counter[Status] = field(default_factory=Counter)
+    one_off: Fraction = Fraction(0)
+    yearly: Fraction = Fraction(0)
+    shared: list[tuple[UnitAssessment, Fraction]] = field(default_factory=list)  # share < 1
+
+    def add(self, unit: UnitAssessment, share: Fraction = Fraction(1)) -> None:
+        self.units += share
+        self.statuses[unit.status] += share
+        self.one_off += share * unit.one_off
+        self.yearly += share * unit.yearly
+        if share != 1:
+            self.shared.append((unit, share))
 
 
 @dataclass(frozen=True)
 class Review:
     baseline: Baseline
     units: tuple[UnitAssessment, ...]
+    waves: tuple[Wave, ...] = ()  # waves.yml's, in rollout order
 
     @cached_property
     def province(self) -> Totals:
+        """The units, whole: the sum of the former provinces, and of the waves."""
         return _totals(self.units)
 
     def by_district(self) -> dict[str, Totals]:
-        """Totals per former district, in the order their first unit appears."""
+        """Totals per former district, each unit with its share, in the order their first
+        unit appears."""
         return dict(self._districts)
+
+    def by_province(self) -> dict[str, Totals]:
+        """Totals per former province (the sum of its districts), in the order their first
+        unit appears."""
+        return dict(self._provinces)
+
+    def districts_by_province(self) -> dict[str, list[str]]:
+        """The former districts of each former province, both in order of first appearance."""
+        grouped: dict[str, list[str]] = {name: [] for name in self._provinces}
+        for district in self._districts:
+            grouped[former_province(district)].append(district)
+        return grouped
+
+    def by_wave(self) -> dict[str, Totals]:
+        """Totals per wave in rollout order (waves without a unit here left out), then the
+        units in no wave of waves.yml, if any."""
+        waves: dict[str, list[UnitAssessment]] = {wave.name: [] for wave in self.waves}
+        for unit in self.units:
+            waves.setdefault(unit.wave, []).append(unit)
+        return {name: _totals(units) for name, units in waves.items() if units}
+
+    def by_status(self, province: str | None = None) -> dict[Status, Totals]:
+        """Totals per status of the whole review, or of the units' shares in a former
+        province; every status is there, in Status order."""
+        statuses = {status: Totals() for status in Status}
+        for unit in self.units:
+            share = Fraction(1) if province is None else unit.provinces.get(province)
+            if share:
+                statuses[unit.status].add(unit, share)
+        return statuses
+
+    def for_province(self, province: str) -> "Review":
+        """The units with a share in a former province, for its own workbook."""
+        units = tuple(unit for unit in self.units if province in unit.provinces)
+        return Review(self.baseline, units, self.waves)
 
     @cached_property
     def _districts(self) -> dict[str, Totals]:
-        districts: dict[str, list[UnitAssessment]] = {}
-        for unit in self.units:
-            districts.setdefault(unit.district, []).append(unit)
-        return {name: _totals(units) for name, units in districts.items()}
+        return _shared_totals(self.units, lambda unit: unit.districts)
+
+    @cached_property
+    def _provinces(self) -> dict[str, Totals]:
+        return _shared_totals(self.units, lambda unit: unit.provinces)
 
     def gap_counts(self) -> list[tuple[Requirement, int]]:
         """Requirements by how many units have a gap in them, most first."""
@@ -156,15 +233,29 @@ def _totals(units: Iterable[UnitAssessment]) -> Totals:
     return totals
 
 
+def _shared_totals(
+    units: Iterable[UnitAssessment],
+    shares: Callable[[UnitAssessment], Mapping[str, Fraction]],
+) -> dict[str, Totals]:
+    groups: dict[str, Totals] = {}
+    for unit in units:
+        for name, share in shares(unit).items():
+            groups.setdefault(name, Totals()).add(unit, share)
+    return groups
+
+
 def review(inventory: Inventory, sites: Sequence[Site] | None = None) -> Review:
     chosen = inventory.sites.values() if sites is None else sites
     rules = _Rules.of(inventory.baseline)
+    waves = tuple(inventory.waves.waves)
+    wave_of = {code: wave.name for wave in waves for code in wave.sites}
     with cycle_collector_paused():
-        return Review(inventory.baseline, tuple(_assess(site, rules) for site in chosen))
+        units = tuple(_assess(site, rules, wave_of.get(site.code, NO_WAVE)) for site in chosen)
+        return Review(inventory.baseline, units, waves)
 
 
 def assess(site: Site, baseline: Baseline) -> UnitAssessment:
-    return _assess(site, _Rules.of(baseline))
+    return _assess(site, _Rules.of(baseline), site.wave)
 
 
 @dataclass(frozen=True)
@@ -201,10 +292,9 @@ class _Rules:
         return cls(baseline, areas, replacements, supported_os)
 
 
-def _assess(site: Site, rules: _Rules) -> UnitAssessment:
-    district = site.former_districts[0]
+def _assess(site: Site, rules: _Rules, wave: str) -> UnitAssessment:
     if site.survey == NOT_SURVEYED or not isinstance(site.survey, SurveyFindings):
-        return UnitAssessment(site, district, Status.NOT_SURVEYED)
+        return UnitAssessment(site, Status.NOT_SURVEYED, wave=wave)
     failing: list[tuple[Requirement, Any]] = []
     for blocking, others in rules.areas:
         failing.extend(_area_gaps(site, site.survey, blocking, others, rules))
@@ -213,7 +303,7 @@ def _assess(site: Site, rules: _Rules) -> UnitAssessment:
         status = Status.NOT_MET
     else:
         status = Status.UPGRADE if gaps else Status.READY
-    return UnitAssessment(site, district, status, tuple(gaps))
+    return UnitAssessment(site, status, tuple(gaps), wave)
 
 
 def _area_gaps(

@@ -1,256 +1,200 @@
-"""The proposal for the Province, from a Review: an xlsx workbook and an HTML report.
+"""The proposal for the Province, from a Review: an xlsx workbook and an HTML report, or with
+`--by province` one workbook per former province and a national summary.
 
-The workbook has a summary sheet (every unit, its status, gaps and cost; totals per former
-district and for the province) and one sheet per unit with the detail. The HTML report
-(templates/reports/readiness/) has the same totals and three charts drawn as inline SVG, so it
-opens offline. Both are in Vietnamese; amounts are VND.
+The workbook (tcd/readiness/workbook.py) has a summary sheet (every unit, its status, gaps and
+cost; totals per former district, former province and wave) and one sheet per unit with the
+detail. The HTML report (templates/reports/readiness/) has the same totals and three charts
+drawn as inline SVG, so it opens offline, and prints on A4 landscape. Both are in Vietnamese;
+amounts are VND. Every file is written beside its target and renamed into place only when all
+of them are written: a failure leaves the previous reports as they were.
 """
 
 import datetime as dt
-import re
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import os
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
-from typing import NamedTuple
+
+from xlsxwriter import Workbook
+from xlsxwriter.exceptions import XlsxWriterException
 
 from tcd.batch import cycle_collector_paused
-from tcd.readiness.assess import Gap, Review, Status, Totals, UnitAssessment
-from tcd.readiness.xlsx import Cell, CellValue, Format, Sheet, Workbook, workbook
-from tcd.render import render, replaced_atomically, write_atomically
-from tcd.text import format_vnd
+from tcd.readiness.assess import Review, Status
+from tcd.readiness.wording import (
+    LEVELS,
+    STATUS_ORDER,
+    TITLE,
+    Letterhead,
+    describe,
+    note,
+    province_label,
+    share_text,
+)
+from tcd.readiness.workbook import OPTIONS, fill_national, fill_workbook
+from tcd.render import render, replaced_atomically
+from tcd.text import format_number, format_vnd, slug
 
 WORKBOOK_NAME = "ra-soat-san-sang.xlsx"
 HTML_NAME = "ra-soat-san-sang.html"
-SUMMARY_SHEET = "Tổng hợp"
-TITLE = "Tổng hợp rà soát cơ sở vật chất, trang thiết bị phục vụ tiếp công dân trực tuyến"
-STATUS_ORDER = (Status.READY, Status.UPGRADE, Status.NOT_MET, Status.NOT_SURVEYED)
+NATIONAL_NAME = "ra-soat-san-sang-tong-hop.xlsx"
 STATUS_COLOURS = {
     Status.READY: "2E7D32",
     Status.UPGRADE: "F9A825",
     Status.NOT_MET: "C62828",
     Status.NOT_SURVEYED: "9E9E9E",
 }
-LEVELS = {"must": "Bắt buộc", "should": "Khuyến nghị"}
-UNITS = {
-    "ram_gb": "GB",
-    "storage_gb": "GB",
-    "resolution_p": "p",
-    "size_inch": "inch",
-    "bandwidth_mbps": "Mbps",
-    "measured_mbps": "Mbps",
-    "capacity_va": "VA",
-    "area_m2": "m²",
-    "lan_ports_in_room": "cổng",
-}
-SUMMARY_COLUMNS = (
-    "STT",
-    "Mã ĐVHC",
-    "Đơn vị",
-    "Huyện cũ",
-    "Trạng thái",
-    "Số thiếu hụt",
-    "Các thiếu hụt",
-    "Đầu tư một lần (₫)",
-    "Chi phí hằng năm (₫)",
-)
-DISTRICT_COLUMNS = (
-    "Huyện cũ",
-    "Số đơn vị",
-    *STATUS_ORDER,
-    "Đầu tư một lần (₫)",
-    "Chi phí hằng năm (₫)",
-)
-DETAIL_COLUMNS = (
-    "Mã yêu cầu",
-    "Nội dung",
-    "Mức",
-    "Hiện trạng",
-    "Đề xuất đầu tư",
-    "Số lượng",
-    "Đơn vị tính",
-    "Đơn giá (₫)",
-    "Thành tiền (₫)",
-    "Ghi chú",
-)
-SUMMARY_WIDTHS = (6, 10, 28, 36, 16, 12, 44, 20, 20)  # in characters, as Excel shows them
-DETAIL_WIDTHS = (14, 48, 12, 16, 48, 9, 10, 14, 16, 30)
-MONEY = '#,##0 "₫"'
-HEADER_FILL = "DDEBF7"
+MODE = 0o644  # reports are for sharing: readable by all, like any document
 
 
-def describe(gap: Gap) -> str:
-    """What the survey found, as printed: '4 GB', 'không có', 'hdd'."""
-    value = gap.found
-    if value is None or value is False:
-        return "không có"
-    if value is True:
-        return "có"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    unit = UNITS.get(gap.requirement.check.field)
-    return " ".join(str(part) for part in (value, unit) if part)
+class ReportError(Exception):
+    """A report that could not be written, named by its path; nothing was replaced."""
 
 
-def sheet_title(unit: UnitAssessment) -> str:
-    """'26380 Long Hưng': the code keeps it unique; Excel allows 31 characters, no []:*?/\\."""
-    name = re.sub(r"^(Phường|Xã|Đặc khu) ", "", unit.site.name)
-    return re.sub(r"[\[\]:*?/\\]", "-", " ".join((str(unit.site.code), name)))[:31]
+Writer = Callable[[Path], None]  # writes one report to the temporary path it is given
 
 
-def write_reports(review: Review, out_dir: Path, today: dt.date) -> tuple[Path, Path]:
+def _write_all(writers: dict[Path, Writer], processes: int = 1) -> None:
+    """Each report to a temporary file beside it, in `processes` processes side by side, then
+    every one renamed into place; on any failure every temporary file is removed and
+    ReportError names the report."""
+    try:
+        with ExitStack() as renames:
+            temporary = {}
+            for path in writers:
+                try:
+                    temporary[path] = renames.enter_context(replaced_atomically(path, MODE))
+                except OSError as exc:
+                    raise _failed(path, exc) from exc
+            if processes > 1 and len(writers) > 1:
+                _write_in_processes(writers, temporary, processes)
+            else:
+                for path, write in writers.items():
+                    try:
+                        write(temporary[path])
+                    except (XlsxWriterException, OSError) as exc:
+                        raise _failed(path, exc) from exc
+    except OSError as exc:  # renaming into place
+        raise _failed(Path(exc.filename2 or exc.filename or "?"), exc) from exc
+
+
+def _write_in_processes(
+    writers: dict[Path, Writer], temporary: dict[Path, Path], processes: int
+) -> None:
+    """Workbooks are pure Python (XlsxWriter): one process per core writes them side by side.
+    The workers are forked, so they have the review and the writers without pickling them;
+    only the paths go through the pipe."""
+    import multiprocessing  # noqa: PLC0415 (only for --by province)
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        min(processes, len(writers)), context, initializer=_adopt, initargs=(writers,)
+    ) as pool:
+        jobs = {path: pool.submit(_run, str(path), str(temporary[path])) for path in writers}
+        for path, job in jobs.items():
+            try:
+                job.result()
+            except BaseException as exc:
+                pool.shutdown(cancel_futures=True)
+                if isinstance(exc, XlsxWriterException | OSError):
+                    raise _failed(path, exc) from exc
+                raise
+
+
+_WRITERS: dict[str, Writer] = {}  # in a worker process: the writers it was forked with
+
+
+def _adopt(writers: dict[Path, Writer]) -> None:
+    _WRITERS.update((str(path), write) for path, write in writers.items())
+
+
+def _run(path: str, tmp: str) -> None:
+    _WRITERS[path](Path(tmp))
+
+
+def _failed(path: Path, exc: Exception) -> ReportError:
+    return ReportError(f"{path} was not written: {_reason(exc)}")
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _reason(exc: Exception) -> str:
+    """The cause without the temporary file's name (XlsxWriter wraps an OSError)."""
+    cause = exc.args[0] if isinstance(exc, XlsxWriterException) and exc.args else exc
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return str(cause)
+
+
+def _workbook(fill: Callable[[Workbook], None]) -> Writer:
+    def write(tmp: Path) -> None:
+        book = Workbook(str(tmp), OPTIONS)
+        fill(book)
+        book.close()
+
+    return write
+
+
+def write_reports(
+    review: Review, out_dir: Path, today: dt.date, letterhead: Letterhead
+) -> tuple[Path, Path]:
     """Write the workbook and the HTML report into `out_dir`; their paths."""
     workbook_path = out_dir / WORKBOOK_NAME
     html_path = out_dir / HTML_NAME
     with cycle_collector_paused():
-        # reports are for sharing: readable by all, like any document
-        with replaced_atomically(workbook_path, 0o644) as tmp, workbook(tmp) as book:
-            fill_workbook(book, review, today)
-            # the library zips the workbook (1 s for thousands of sheets) without holding the
-            # GIL: the HTML report is rendered meanwhile
-            with ThreadPoolExecutor(1) as pool:
-                saved = pool.submit(book.close)
-                html = proposal_html(review, today)
-                saved.result()
-        write_atomically(html_path, html, 0o644)
+        _write_all(
+            {
+                workbook_path: _workbook(
+                    lambda book: fill_workbook(book, review, today, letterhead)
+                ),
+                html_path: lambda tmp: tmp.write_text(
+                    proposal_html(review, today), encoding="utf-8"
+                ),
+            }
+        )
     return workbook_path, html_path
 
 
-# ---- xlsx ------------------------------------------------------------------------------------
+def province_file(province: str) -> str:
+    """'ra-soat-san-sang-binh-phuoc.xlsx'."""
+    return f"ra-soat-san-sang-{slug(province) or 'khong-ten'}.xlsx"
 
 
-class Styles(NamedTuple):
-    """The workbook's few cell formats, made once and shared by every cell that has one."""
+def write_by_province(
+    review: Review, out_dir: Path, today: dt.date, letterhead: Letterhead
+) -> tuple[Path, dict[str, Path]]:
+    """One workbook per former province (its units, a unit of several provinces in each) and
+    the national summary; the summary's path and each province's."""
+    files: dict[str, str] = {}
+    for province in review.by_province():
+        name = province_file(province)
+        if name in files.values() or name == NATIONAL_NAME:
+            # two names that fold to one slug ('Đồng Nai', 'Dong Nai'): numbered, not merged
+            name = name.replace(".xlsx", f"-{len(files) + 1}.xlsx")
+        files[province] = name
+    writers: dict[Path, Writer] = {}
+    for province, name in files.items():
 
-    bold: Format
-    header: Format
-    money: Format
-    bold_money: Format
+        def fill(book: Workbook, province: str = province) -> None:
+            part = review.for_province(province)
+            fill_workbook(book, part, today, letterhead, scope=province)
 
-    @classmethod
-    def of(cls, book: Workbook) -> "Styles":
-        return cls(
-            bold=book.format(bold=True),
-            header=book.format(bold=True, fill=HEADER_FILL),
-            money=book.format(num_format=MONEY),
-            bold_money=book.format(bold=True, num_format=MONEY),
-        )
-
-
-class Rows:
-    """Appends rows to a sheet, top to bottom."""
-
-    def __init__(self, sheet: Sheet, widths: Sequence[float]) -> None:
-        self.sheet = sheet
-        self.next = 0
-        for column, width in enumerate(widths):
-            sheet.set_width(column, width)
-
-    def append(self, row: Sequence[CellValue]) -> None:
-        self.sheet.write_row(self.next, row)
-        self.next += 1
-
-
-def fill_workbook(book: Workbook, review: Review, today: dt.date) -> None:
-    """The summary sheet, then one sheet per unit."""
-    styles = Styles.of(book)
-    _summary_sheet(Rows(book.sheet(SUMMARY_SHEET), SUMMARY_WIDTHS), styles, review, today)
-    for unit in review.units:
-        _unit_sheet(Rows(book.sheet(sheet_title(unit)), DETAIL_WIDTHS), styles, unit)
-
-
-def _header(titles: tuple[str, ...], styles: Styles) -> list[CellValue]:
-    return [Cell(str(title), styles.header) for title in titles]
-
-
-def _summary_sheet(sheet: Rows, styles: Styles, review: Review, today: dt.date) -> None:
-    sheet.append([Cell(TITLE, styles.bold)])
-    sheet.append(
-        [
-            "Lập ngày",
-            today.strftime("%d/%m/%Y"),
-            "Đơn giá tham khảo tại ngày",
-            review.baseline.prices_as_of.strftime("%d/%m/%Y"),
-        ]
+        writers[out_dir / name] = _workbook(fill)
+    national = out_dir / NATIONAL_NAME
+    writers[national] = _workbook(
+        lambda book: fill_national(book, review, today, letterhead, files)
     )
-    sheet.append([])
-    sheet.append(_header(SUMMARY_COLUMNS, styles))
-    for number, unit in enumerate(review.units, start=1):
-        sheet.append(
-            [
-                number,
-                unit.site.code,
-                unit.site.name,
-                unit.district,
-                str(unit.status),
-                len(unit.gaps),
-                ", ".join(gap.requirement.id for gap in unit.gaps),
-                Cell(unit.one_off, styles.money),
-                Cell(unit.yearly, styles.money),
-            ]
-        )
-    sheet.append([])
-    sheet.append([Cell("Tổng theo huyện cũ (đơn vị tính theo huyện cũ đầu tiên)", styles.bold)])
-    sheet.append(_header(DISTRICT_COLUMNS, styles))
-    for name, totals in review.by_district().items():
-        sheet.append(_totals_row(name, totals, None, styles.money))
-    sheet.append(_totals_row("Toàn tỉnh", review.province, styles.bold, styles.bold_money))
-
-
-def _totals_row(name: str, totals: Totals, text: Format | None, money: Format) -> list[CellValue]:
-    return [
-        Cell(name, text),
-        Cell(totals.units, text),
-        *(Cell(totals.statuses[status], text) for status in STATUS_ORDER),
-        Cell(totals.one_off, money),
-        Cell(totals.yearly, money),
-    ]
-
-
-def _unit_sheet(sheet: Rows, styles: Styles, unit: UnitAssessment) -> None:
-    sheet.append([Cell(unit.site.name, styles.bold)])
-    sheet.append(["Mã đơn vị hành chính", unit.site.code])
-    sheet.append(["Huyện cũ", "; ".join(unit.site.former_districts)])
-    date = unit.survey_date
-    sheet.append(["Ngày khảo sát", date.strftime("%d/%m/%Y") if date else "chưa khảo sát"])
-    sheet.append(["Trạng thái", Cell(str(unit.status), styles.bold)])
-    sheet.append([])
-    if unit.status is Status.NOT_SURVEYED:
-        sheet.append(["Đơn vị chưa gửi phiếu khảo sát: chưa đánh giá được."])
-        return
-    if not unit.gaps:
-        sheet.append(["Đáp ứng tất cả các yêu cầu: không cần đầu tư."])
-        return
-    sheet.append(_header(DETAIL_COLUMNS, styles))
-    for gap in unit.gaps:
-        requirement = gap.requirement
-        first = [requirement.id, requirement.title, LEVELS[requirement.level], describe(gap)]
-        for index, line in enumerate(gap.costs):
-            sheet.append(
-                [
-                    *(first if index == 0 else [None] * 4),
-                    line.price.title,
-                    line.quantity,
-                    line.price.unit,
-                    Cell(line.price.unit_price_vnd, styles.money),
-                    Cell(line.amount, styles.money),
-                    "hằng năm" if line.price.recurring else None,
-                ]
-            )
-        if not gap.costs:
-            sheet.append([*first, None, None, None, None, Cell(0, styles.money), _note(gap)])
-    sheet.append([])
-    for label, amount in (
-        ("Cộng đầu tư một lần", unit.one_off),
-        ("Cộng chi phí hằng năm", unit.yearly),
-    ):
-        sheet.append([Cell(label, styles.bold), *[None] * 7, Cell(amount, styles.bold_money)])
-
-
-def _note(gap: Gap) -> str:
-    if gap.counted_in:
-        return "đã tính ở " + ", ".join(gap.counted_in)
-    return "không khắc phục được bằng mua sắm"
+    with cycle_collector_paused():
+        _write_all(writers, processes=cores())
+    return national, {province: out_dir / name for province, name in files.items()}
 
 
 # ---- html ------------------------------------------------------------------------------------
@@ -259,16 +203,16 @@ def _note(gap: Gap) -> str:
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: int
+    value: float
     text: str  # the value as printed beside the bar
     fraction: float  # of the longest bar
     colour: str = "1F4E79"
 
 
-def _bars(rows: list[tuple[str, int, str]], colours: list[str] | None = None) -> list[Bar]:
+def _bars(rows: list[tuple[str, Fraction, str]], colours: list[str] | None = None) -> list[Bar]:
     longest = max((value for _, value, _ in rows), default=0) or 1
     return [
-        Bar(label, value, text, value / longest, colours[i] if colours else "1F4E79")
+        Bar(label, float(value), text, float(value / longest), colours[i] if colours else "1F4E79")
         for i, (label, value, text) in enumerate(rows)
     ]
 
@@ -278,27 +222,41 @@ def proposal_html(review: Review, today: dt.date, top_gaps: int = 10) -> str:
     districts = review.by_district()
     charts = {
         "status": _bars(
-            [(str(s), province.statuses[s], str(province.statuses[s])) for s in STATUS_ORDER],
+            [
+                (str(s), Fraction(province.statuses[s]), format_number(province.statuses[s]))
+                for s in STATUS_ORDER
+            ],
             [STATUS_COLOURS[s] for s in STATUS_ORDER],
         ),
         "districts": _bars(
             [(name, t.one_off, format_vnd(t.one_off)) for name, t in districts.items()]
         ),
         "gaps": _bars(
-            [(" ".join((r.id, r.title)), n, str(n)) for r, n in review.gap_counts()[:top_gaps]]
+            [
+                (" ".join((r.id, r.title)), Fraction(n), str(n))
+                for r, n in review.gap_counts()[:top_gaps]
+            ]
         ),
     }
+    titles = {wave.name: wave.title for wave in review.waves}
     return render(
         "reports/readiness/report.html.j2",
         review=review,
         province=province,
         districts=districts,
+        provinces=review.by_province(),
+        districts_by_province=review.districts_by_province(),
+        waves=review.by_wave(),
+        wave_titles=titles,
         charts=charts,
         statuses=STATUS_ORDER,
         colours=STATUS_COLOURS,
         levels=LEVELS,
         describe=describe,
-        note=_note,
+        note=note,
+        number=format_number,
+        province_label=province_label,
+        share_text=share_text,
         title=TITLE,
         today=today,
     )

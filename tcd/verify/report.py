@@ -2,6 +2,7 @@
 (machine-readable, also what the next run compares with), junit.xml (CI tools) and index.html
 (a person, offline: one file, no script, no network)."""
 
+import json
 from pathlib import Path
 
 from tcd.render import render, write_atomically
@@ -13,4 +14,5 @@ def write_reports(run: VerifyRun, folder: Path) -> None:
     write_atomically(folder / "junit.xml", render("reports/verify/junit.xml.j2", **context))
     write_atomically(folder / "index.html", render("reports/verify/index.html.j2", **context))
     # last: a folder with verify.json is a complete run (previous_run looks for it)
-    write_atomically(folder / RESULT_FILE, run.model_dump_json(indent=2) + "\n")
+    text = json.dumps(run.as_json(), ensure_ascii=False, indent=2) + "\n"
+    write_atomically(folder / RESULT_FILE, text)

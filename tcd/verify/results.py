@@ -3,6 +3,7 @@ drift from the previous run of the same selection. Saved as verify.json in the r
 
 import datetime as dt
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,11 @@ Result = Literal["passed", "failed", "unreachable", "waived"]
 RESULTS: tuple[str, ...] = get_args(Result)
 FAILING = ("failed", "unreachable")
 RESULT_FILE = "verify.json"
+SCHEMA_VERSION = 2  # of verify.json and `tcd verify --json`; 1 was VerifyRun's own dump
+
+
+class ReportError(ValueError):
+    """A verify.json this tcd cannot read."""
 
 
 class WaiverNote(BaseModel):
@@ -47,6 +53,8 @@ class Drift(BaseModel):
     previous: str | None = None  # the run compared with (its id), None for the first run
     newly_failing: list[str] = []  # "host control"
     newly_passing: list[str] = []
+    # earlier reports that could not be read, each "PATH: why": said, never skipped silently
+    unreadable: list[str] = []
 
 
 class SiteSummary(BaseModel):
@@ -98,23 +106,46 @@ class VerifyRun(BaseModel):
         return [c for c in self.checks if c.waiver is not None and c.waiver.expired]
 
     def as_json(self) -> dict[str, Any]:
-        """What `--json` prints: per host its site and every control's result and reason."""
+        """What `--json` prints and verify.json holds (one shape): per host its site and every
+        control's result, reason and time."""
         hosts: dict[str, dict[str, Any]] = {}
         for check in self.checks:
-            entry = hosts.setdefault(check.host, {"site": check.site, "checks": []})
+            entry = hosts.setdefault(
+                check.host, {"site": check.site, "site_name": check.site_name, "checks": []}
+            )
             entry["checks"].append(
-                {"control": check.control, "result": check.result, "reason": check.reason}
+                check.model_dump(mode="json", exclude={"site", "site_name", "host", "waiver"})
                 | ({"waiver": check.waiver.model_dump(mode="json")} if check.waiver else {})
             )
         return {
+            "schema_version": SCHEMA_VERSION,
             "id": self.id,
             "target": self.target,
             "selection": self.selection,
+            "selection_key": self.selection_key,
+            "started": self.started.isoformat(),
+            "seconds": self.seconds,
             "passed": not self.failed,
             "counts": self.counts(),
             "drift": self.drift.model_dump(),
             "hosts": hosts,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "VerifyRun":
+        """A run from its verify.json; ReportError if this tcd cannot read that version."""
+        version = data.get("schema_version", 1) if isinstance(data, dict) else None
+        if version == 1:  # VerifyRun's own dump, written before the two shapes were one
+            return cls.model_validate(data)
+        if version != SCHEMA_VERSION:
+            raise ReportError(f"schema_version {version!r} (this tcd reads 1 and {SCHEMA_VERSION})")
+        checks = [
+            Check(site=entry["site"], site_name=entry["site_name"], host=host, **check)
+            for host, entry in data["hosts"].items()
+            for check in entry["checks"]
+        ]
+        fields = ("id", "target", "selection", "selection_key", "started", "seconds", "drift")
+        return cls.model_validate({**{k: data[k] for k in fields}, "checks": checks})
 
 
 def _counts(checks: Iterable[Check]) -> dict[str, int]:
@@ -175,19 +206,23 @@ def _waive(check: Check, waivers: list[Waiver], today: dt.date) -> None:
         check.result = "waived"
 
 
-def previous_run(reports: Path, key: str, before: str) -> "VerifyRun | None":
-    """The latest earlier run with the same selection key, from the run folders under reports/."""
+def previous_run(reports: Path, key: str, before: str) -> tuple["VerifyRun | None", list[str]]:
+    """The latest earlier run with the same selection key, from the run folders under reports/;
+    and the reports met on the way that could not be read ("PATH: why")."""
     runs = sorted(
         (p for p in reports.glob(f"*/{RESULT_FILE}") if p.parent.name < before), reverse=True
     )
+    unreadable = []
     for path in runs:
         try:
-            run = VerifyRun.model_validate_json(path.read_text(encoding="utf-8"))
-        except ValueError:
-            continue  # a folder that is not a verify run (or an older format): not comparable
+            run = VerifyRun.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            unreadable.append(f"{path}: {reason}")
+            continue
         if run.selection_key == key:
-            return run
-    return None
+            return run, unreadable
+    return None, unreadable
 
 
 def drift(current: list[Check], previous: "VerifyRun | None") -> Drift:

@@ -8,6 +8,7 @@ from pathlib import Path
 from tcd.model.site import Site
 from tcd.reporting import Reporter
 from tcd.target import Target
+from tcd.text import counted
 from tcd.verify.plan import verify_plan
 from tcd.verify.report import write_reports
 from tcd.verify.results import VerifyRun, drift, judge, previous_run, selection_key
@@ -33,7 +34,7 @@ def verify(
     workdir.mkdir(parents=True, exist_ok=False)
     # progress: one step per host read, one per check judged
     total = len(subjects) + sum(len(s.controls) for s in subjects)
-    reporter.step(f"verify {len(subjects)} hosts", total=total)
+    reporter.step(f"verify {counted(len(subjects), 'host')}", total=total)
     started = time.monotonic()
     lines = run_suite(suite, workdir, parallel, reporter.advance)
     today = now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()  # the province's day
@@ -48,7 +49,9 @@ def verify(
         seconds=round(time.monotonic() - started, 1),
         checks=judged,
     )
-    run.drift = drift(judged, previous_run(reports, key, before=run_id))
+    previous, unreadable = previous_run(reports, key, before=run_id)
+    run.drift = drift(judged, previous)
+    run.drift.unreadable = unreadable
     write_reports(run, folder)
     # the suite's input holds host data (public keys, addresses): keep only pytest's log
     (workdir / "pytest.log").replace(folder / "pytest.log")
