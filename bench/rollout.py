@@ -1,6 +1,9 @@
 """Benchmark: `tcd rollout --lab` first run and two no-change runs, for the pilot and 20 units.
 
-    sudo .venv/bin/python bench/rollout.py [--cases pilot,20]
+    sudo .venv/bin/python bench/rollout.py [--cases pilot,20] [--parallel 10,20,40]
+
+With several `--parallel` values the first and second runs use the largest, then one steady
+no-change run is timed at each value (how many hosts at once the default should be).
 
 Each case gets a fresh lab of its own (name tcdbench), runs the real CLI three times and reads
 its JSON summary (the second and third runs must change nothing), then tears the lab down. Results:
@@ -29,9 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 TCD = str(Path(sys.executable).with_name("tcd"))
 
 
-def timed_rollout(settings: LabSettings, codes: list[int]) -> tuple[float, dict]:
+def timed_rollout(settings: LabSettings, codes: list[int], parallel: int) -> tuple[float, dict]:
     env = {**os.environ, "TCD_LAB_NAME": settings.name, "TCD_LAB_STATE": str(settings.state_dir)}
     argv = [TCD, "rollout", "--sites", ",".join(map(str, codes)), "--lab", "--json", "--no-verify"]
+    argv += ["--parallel", str(parallel)]
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -47,13 +51,16 @@ def _spread(counts: list[int]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description="rollout first-run and no-change times")
     parser.add_argument("--cases", default="pilot,20")
+    parser.add_argument("--parallel", default="10", help="hosts at once, e.g. 10,20,40")
     args = parser.parse_args()
+    widths = sorted(int(p) for p in args.parallel.split(","))
     settings = LabSettings(
         name="tcdbench", state_dir=REPO / "state" / "tcdbench", cache_dir=DEFAULT_CACHE
     )
     inventory = load_inventory(REPO / "inventory")
     in_order = inventory.rollout_order()
     rows = []
+    widths_rows: list[tuple[str, list[tuple[int, float]]]] = []
     for case in args.cases.split(","):
         codes = inventory.wave("pilot").sites if case == "pilot" else in_order[: int(case)]
         lab_ops.down(settings, lab_ops.QuietReporter())
@@ -61,11 +68,12 @@ def main() -> int:
             settings, inventory, inventory.select(codes=codes), lab_ops.QuietReporter()
         )
         try:
-            first, first_json = timed_rollout(settings, codes)
+            first, first_json = timed_rollout(settings, codes, widths[-1])
             runs = []
-            for _ in range(2):
+            steady: list[tuple[int, float]] = []
+            for parallel in [widths[-1], *widths]:
                 since = time.time()
-                seconds, result = timed_rollout(settings, codes)
+                seconds, result = timed_rollout(settings, codes, parallel)
                 until = time.time()
                 time.sleep(2)
                 counts = sorted(
@@ -74,9 +82,14 @@ def main() -> int:
                     ).values()
                 )
                 runs.append((seconds, result["operations_changed"], counts))
+                if len(runs) > 1:
+                    steady.append((parallel, seconds))
+                print(f"{case}: --parallel {parallel}: {seconds:.1f} s", file=sys.stderr)
         finally:
             lab_ops.down(settings, lab_ops.QuietReporter())
-        rows.append((case, len(codes), len(state.hosts), first, first_json, runs))
+        rows.append((case, len(codes), len(state.hosts), first, first_json, runs[:2]))
+        if len(widths) > 1:
+            widths_rows.append((case, steady))
     print(
         "| case | sites | hosts (+hubs) | first run | changed | no-change run 2 | 3 | changed "
         "| SSH commands per host, run 2 → 3 (median / max) |"
@@ -89,6 +102,11 @@ def main() -> int:
             f"| {second:.1f} s | {third:.1f} s | {changed2} + {changed3} "
             f"| {_spread(counts2)} → {_spread(counts3)} |"
         )
+    for case, steady in widths_rows:
+        print(f"\n{case}, steady no-change run by --parallel (first run at {widths[-1]}):\n")
+        print("| --parallel | " + " | ".join(str(p) for p, _ in steady) + " |")
+        print("|---|" + "---:|" * len(steady))
+        print("| time | " + " | ".join(f"{s:.1f} s" for _, s in steady) + " |")
     return 0
 
 
