@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,19 +121,26 @@ def lab_settings(name: str) -> LabSettings:
     return LabSettings(name=name, state_dir=REPO / "state" / name, cache_dir=DEFAULT_CACHE)
 
 
-@pytest.fixture(scope="session")
-def pilot_lab() -> Iterator[LabHandle]:
-    """The pilot (3 sites, 4 hosts) and both hubs, up for the whole session, always torn down."""
-    settings = lab_settings("tcdtest")
+@contextmanager
+def fresh_lab(name: str, sites: list[int] | None = None) -> Iterator[LabHandle]:
+    """A lab of its own with `sites` (default: the pilot) and both hubs, always torn down."""
+    settings = lab_settings(name)
     lab_ops.down(settings, lab_ops.QuietReporter())  # what a crashed earlier run left
     inventory = load_inventory(INVENTORY)
+    selected = inventory.select(codes=sites) if sites else inventory.select(wave="pilot")
     try:
-        state = lab_ops.up(
-            settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
+        yield LabHandle(
+            settings, lab_ops.up(settings, inventory, selected, lab_ops.QuietReporter())
         )
-        yield LabHandle(settings, state)
     finally:
         lab_ops.down(settings, lab_ops.QuietReporter())
+
+
+@pytest.fixture(scope="session")
+def pilot_lab() -> Iterator[LabHandle]:
+    """The pilot (3 sites, 4 hosts) and both hubs, up for the whole session."""
+    with fresh_lab("tcdtest") as lab:
+        yield lab
 
 
 TCD = str(Path(sys.executable).with_name("tcd"))
@@ -173,14 +181,8 @@ def accepted_connections(lab: LabHandle, start: float, end: float) -> dict[str, 
 @pytest.fixture(scope="session")
 def rolled_out() -> Iterator[RolledOut]:
     """A fresh pilot lab (its own), rolled out twice."""
-    settings = lab_settings("tcdroll")
-    lab_ops.down(settings, lab_ops.QuietReporter())
-    inventory = load_inventory(INVENTORY)
-    try:
-        state = lab_ops.up(
-            settings, inventory, inventory.select(wave="pilot"), lab_ops.QuietReporter()
-        )
-        handle = RolledOut(LabHandle(settings, state), {}, {}, [])
+    with fresh_lab("tcdroll") as lab:
+        handle = RolledOut(lab, {}, {}, [])
         first = handle.rollout("pilot", gate=True)
         assert first.returncode == 0, first.stdout + first.stderr
         start = time.time()
@@ -193,5 +195,3 @@ def rolled_out() -> Iterator[RolledOut]:
             assert "Traceback" not in done.stderr and "INFO:" not in done.stderr, done.stderr
         handle.first, handle.second = json.loads(first.stdout), json.loads(second.stdout)
         yield handle
-    finally:
-        lab_ops.down(settings, lab_ops.QuietReporter())

@@ -15,10 +15,9 @@ import pytest
 
 from tcd.journal import Journal
 from tcd.journal.journal import FILE_NAME
-from tcd.lab import lab as lab_ops
 from tcd.loading import load_inventory
 
-from .conftest import INVENTORY, TCD, LabHandle, RolledOut, lab_settings
+from .conftest import INVENTORY, TCD, LabHandle, RolledOut, fresh_lab
 
 SITES = load_inventory(INVENTORY).wave("wave-1").sites[:4]
 CODES = ",".join(map(str, SITES))
@@ -40,9 +39,9 @@ class Waves:
         assert done.stdout, done.stderr
         return done.returncode, json.loads(done.stdout)
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, sites: str = CODES) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [TCD, "rollout", "--sites", CODES, "--lab", "--json", *args],
+            [TCD, "rollout", "--sites", sites, "--lab", "--json", *args],
             env=self.lab.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -84,16 +83,8 @@ class _Offline:
 
 @pytest.fixture(scope="module")
 def waves() -> Iterator[Waves]:
-    settings = lab_settings("tcdwave")
-    lab_ops.down(settings, lab_ops.QuietReporter())
-    inventory = load_inventory(INVENTORY)
-    try:
-        state = lab_ops.up(
-            settings, inventory, inventory.select(codes=SITES), lab_ops.QuietReporter()
-        )
-        yield Waves(LabHandle(settings, state))
-    finally:
-        lab_ops.down(settings, lab_ops.QuietReporter())
+    with fresh_lab("tcdwave", SITES) as lab:
+        yield Waves(lab)
 
 
 def test_a_failing_canary_stops_the_run_before_any_other_site_is_touched(waves: Waves):
@@ -203,6 +194,22 @@ def test_a_first_ctrl_c_lets_the_batch_finish_and_a_second_aborts(waves: Waves):
     assert "running" not in {s["state"] for s in waves.status().values()}
 
 
+def test_connect_retries_catch_a_host_whose_link_comes_back(waves: Waves):
+    last = SITES[-1]
+    with waves.offline(last):
+        child = waves.start(
+            "--no-verify", "--connect-timeout", "3", "--connect-retries", "10", sites=str(last)
+        )
+        while waves.site_states().get(last) != "running":
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.05)
+        time.sleep(2)  # its first tries fail
+    # the host is back (the context manager started it): a retry reaches it
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err
+    assert [s["state"] for s in json.loads(out)["sites"]] == ["deployed"]
+
+
 def test_an_offline_pilot_site_is_unreachable_and_resume_deploys_only_it(rolled_out: RolledOut):
     offline = "tcd-25195-pc1"
     assert rolled_out.tcd("lab", "stop", offline).returncode == 0
@@ -223,3 +230,27 @@ def test_an_offline_pilot_site_is_unreachable_and_resume_deploys_only_it(rolled_
     assert resumed.returncode == 0, resumed.stderr
     assert [s["site"] for s in json.loads(resumed.stdout)["sites"]] == [25195]
     assert "resuming run" in resumed.stderr and "25195" in resumed.stderr
+
+
+def test_dry_diff_shows_the_drift_and_changes_nothing_and_limit_keeps_to_its_hosts(
+    rolled_out: RolledOut,
+):
+    host, path = "tcd-25195-pc1", "/etc/chrony/chrony.conf"
+    drift = "# edited by hand on site"
+    rolled_out.lab.ssh(host, f"echo '{drift}' | sudo tee -a {path} >/dev/null")
+    before = rolled_out.lab.ssh(host, f"sudo sha256sum {path}").stdout
+    dry = rolled_out.rollout("--sites", "25195", "--dry-run", "--diff")
+    assert dry.returncode == 0, dry.stderr
+    (site,) = json.loads(dry.stdout)["sites"]
+    diff = site["hosts"][host]["diff"]
+    assert f"- {drift}" in [line.rstrip() for line in diff], diff  # ours would remove it
+    assert rolled_out.lab.ssh(host, f"sudo sha256sum {path}").stdout == before  # dry: untouched
+
+    limited = rolled_out.rollout("pilot", "--limit", "tcd-25195-*")
+    assert limited.returncode == 0, limited.stderr
+    result = json.loads(limited.stdout)
+    states = {s["site"]: s["state"] for s in result["sites"]}
+    assert states == {26380: "not started", 25217: "not started", 25195: "deployed"}
+    (repaired,) = [s for s in result["sites"] if s["site"] == 25195]
+    assert repaired["hosts"][host]["changes"]  # the drift is gone, on that host only
+    assert drift not in rolled_out.lab.ssh(host, f"cat {path}").stdout

@@ -141,7 +141,12 @@ def rollout_command(
         int, typer.Option(help="Seconds before a host that does not answer is unreachable.", min=1)
     ] = 10,
     connect_retries: Annotated[
-        int, typer.Option(help="More tries to connect before a host is unreachable.", min=0)
+        int,
+        typer.Option(
+            help="More tries to connect, 3-6 s apart, before a host is unreachable (a link that "
+            "drops for a moment).",
+            min=0,
+        ),
     ] = 0,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask before changing the field.")

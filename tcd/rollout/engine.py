@@ -62,10 +62,13 @@ Status = Literal["changed", "unchanged", "failed", "would change", "needs attent
 @dataclass(frozen=True)
 class Reach:
     """How hosts are reached: a host that does not answer within `timeout` seconds (after
-    `retries` more tries) is unreachable and never holds up the others."""
+    `retries` more tries, `retry_delay` seconds apart) is unreachable and never holds up the
+    others."""
 
     timeout: int = 10
     retries: int = 0
+    # a commune's link that drops comes back after seconds, not after pyinfra's 0.1-0.5 s
+    retry_delay: tuple[float, float] = (3.0, 6.0)
     parallel: int = 10
     diff: bool = False  # with a dry run: keep the diff of every file that would change
 
@@ -374,10 +377,12 @@ class _Phase:
         self.state: State | None = None
         if not records:  # pyinfra's State needs a host (a batch none of whose hosts answered)
             return
-        on_top = {
-            r.name: {**target.pyinfra_data(r, data[r.name]), "ssh_connect_retries": reach.retries}
-            for r in records
+        retries = {
+            "ssh_connect_retries": reach.retries,
+            "ssh_connect_retry_min_delay": reach.retry_delay[0],
+            "ssh_connect_retry_max_delay": reach.retry_delay[1],
         }
+        on_top = {r.name: {**target.pyinfra_data(r, data[r.name]), **retries} for r in records}
         self.state = State(
             inventory=pyinfra_inventory(records, on_top),
             # the failure budget is the wave's, counted per site (tcd.rollout.waves)
