@@ -101,9 +101,10 @@ def test_lab_ssh_runs_one_command_and_returns_its_status(pilot_lab: LabHandle):
     assert ok.returncode == 0 and ok.stdout.strip() == "tcd-25195-pc1"
     failing = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "exit 3")
     assert failing.returncode == 3
-    # as ssh does: the words go to the remote shell, which parses the line (a pipe included)
-    piped = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "echo a | tr a b", "c")
-    assert piped.returncode == 0 and piped.stdout == "b c\n", piped
+    # as ssh does: the words are joined with spaces into one line for the remote shell, which
+    # parses it (a pipe included): here `echo a b | tr a x`
+    piped = cli(pilot_lab.env(), "lab", "ssh", "tcd-25195-pc1", "--", "echo a b | tr a", "x")
+    assert piped.returncode == 0 and piped.stdout == "x b\n", piped
     unknown = cli(pilot_lab.env(), "lab", "ssh", "tcd-99999-pc1", "--", "true")
     assert unknown.returncode == 1 and "no lab host 'tcd-99999-pc1'" in unknown.stderr
 
