@@ -1,6 +1,7 @@
 """Reading a file: YAML 1.2 by yaml-rs, as the survey import writes it; what is not one
-mapping named with its line in PyYAML's words; the strict loader (PyYAML's, for those words)
-refuses a key given twice in any mapping at any depth (PyYAML keeps the last one silently)."""
+mapping named with its line in PyYAML's words, what only YAML 1.2 refuses at yaml-rs's line
+and column; the strict loader (PyYAML's, for those words) refuses a key given twice in any
+mapping at any depth (PyYAML keeps the last one silently)."""
 
 import io
 
@@ -69,6 +70,28 @@ def test_what_is_not_one_mapping_is_named_with_its_line(tmp_path, text, line, re
     source, problems = parse_yaml(tmp_path / "s.yml", text)
     assert source is None
     assert [(p.line, p.reason.split(" (")[0]) for p in problems] == [(line, reason)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("a: 1\nb: [2,\n3]\n", 3, "invalid YAML 1.2 at column 1: invalid indentation in flow"),
+        # U+0085 (NEL, what a Windows-1252 '…' becomes when read as Latin-1) ends a line in
+        # YAML 1.1, not in 1.2: there the rest of the line is more of the value
+        ("a: 1\nb: x\x85c: 2\n", 2, "invalid YAML 1.2 at column 7: mapping values are not"),
+        ("a: 1\nb:\n  c: !!bool yes\n", 3, "invalid YAML 1.2 at column 6: invalid value 'yes'"),
+        ("a: 1\nb: !!int 1:30\n", 2, "invalid YAML 1.2 at column 4: invalid value '1:30'"),
+        ("a: 1\nb: !!timestamp 2025-06-01\n", 2, "invalid YAML 1.2 at column 4: invalid tag"),
+    ],
+    ids=["continuation at the margin", "NEL", "1.1 boolean", "1.1 sexagesimal", "1.1 timestamp"],
+)
+def test_what_only_yaml_1_2_refuses_is_named_at_its_line_and_column(tmp_path, text, line, reason):
+    """PyYAML (YAML 1.1, and lenient) reads these; the place is yaml-rs's, or that of the tag
+    yaml-rs names."""
+    yaml.load(text, Loader=StrictLoader)
+    source, problems = parse_yaml(tmp_path / "s.yml", text)
+    assert source is None
+    assert [(p.line, p.reason[: len(reason)]) for p in problems] == [(line, reason)]
 
 
 def test_every_committed_file_reads_the_same_as_yaml_1_1():
