@@ -10,6 +10,8 @@ import yaml
 from ruamel.yaml import YAML
 
 from tcd.loading.yamlfile import DuplicateKeyError, StrictLoader, parse_yaml
+from tcd.survey.merge import merged_text
+from tcd.survey.reader import SurveyEntry
 
 from .conftest import INVENTORY
 
@@ -49,6 +51,21 @@ def test_the_inventory_is_yaml_1_2_as_the_survey_import_writes_it(tmp_path):
     source, problems = parse_yaml(tmp_path / "s.yml", out.getvalue())
     assert problems == [] and source is not None
     assert source.data == {"survey": typed}
+
+
+def test_what_the_survey_import_writes_says_the_same_in_yaml_1_1_and_1_2():
+    """Strings either version would read as something else are quoted: 'yes', 'on', 'y' and
+    '12:30' for 1.1, '1e3' and '0o17' for 1.2, '0755' and 'null' for both."""
+    typed = ["yes", "on", "y", "N", "12:30", "1e3", "0o17", "0755", "null", "~", "Debian 12"]
+    (path,) = INVENTORY.glob("sites/26380-*.yml")
+    entry = SurveyEntry(path, 26380, {"notes": typed}, {"kind": "tslcd", "provider": "yes"})
+    text = merged_text(path.read_text(encoding="utf-8"), entry)
+    assert "- Debian 12\n" in text  # what needs no quotes has none
+    source, problems = parse_yaml(path, text)
+    assert problems == [] and source is not None
+    assert source.data["survey"] == {"notes": typed}
+    assert source.data["uplink"]["provider"] == "yes"
+    assert source.data == yaml.load(text, Loader=StrictLoader)
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_key(tmp_path):

@@ -8,10 +8,11 @@ one, and the two comments the seeding wrote for an unsurveyed unit are brought u
 import io
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
@@ -34,7 +35,9 @@ SEEDED_COMMENTS = {
     "# confirms it.\n": "# The uplink is the one the survey found.\n",
 }
 _STR_TAG = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()
+# YAML 1.1's implicit types: ruamel's dumper already quotes what YAML 1.2 would read as other
+# than a string ('1e3', 'null'), not what only 1.1 would ('yes', 'on', '12:30')
+_YAML_1_1 = VersionedResolver(version=(1, 1))
 
 
 def _yaml() -> YAML:
@@ -63,8 +66,11 @@ def merged_text(text: str, entry: SurveyEntry) -> str:
 
 
 def _commented(value: Any) -> Any:
-    """Plain data as ruamel nodes; a string the inventory's YAML 1.1 reader would take for
-    something else ('yes', '12:30', '1e3') is quoted."""
+    """Plain data as ruamel nodes; a string YAML 1.1 would take for something else ('yes',
+    '12:30', 'y') is quoted too. The inventory is read as YAML 1.2, where those are strings, but
+    a site file should say the same to whoever reads it as YAML 1.1 (a PyYAML script, an
+    editor's linter, a person who learnt YAML 1.1): every committed file does
+    (tests/test_yamlfile.py)."""
     if isinstance(value, dict):
         node = CommentedMap()
         for key, item in value.items():
@@ -72,9 +78,7 @@ def _commented(value: Any) -> Any:
         return node
     if isinstance(value, list):
         return CommentedSeq(_commented(item) for item in value)
-    if isinstance(value, str) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != (
-        _STR_TAG
-    ):
+    if isinstance(value, str) and _YAML_1_1.resolve(ScalarNode, value, (True, False)) != _STR_TAG:
         return DoubleQuotedScalarString(value)
     return value
 
