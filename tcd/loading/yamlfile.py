@@ -6,8 +6,8 @@ The inventory is YAML 1.2. Three libraries share it, each where it alone is fast
 - yaml-rs (Rust) reads every file, on every command: 0.06 ms a surveyed site file. ruamel.yaml's
   round-trip loader, which would give lines as well, takes 12 ms: loading 3,321 surveyed units
   would take 48 s instead of 1.1 s, and 95 units 0.73 s instead of 0.03 s.
-- ruamel.yaml writes the site files on survey import (tcd/survey/merge.py): its round trip alone
-  keeps the hand-written comments and order.
+- ruamel.yaml writes the inventory (tcd/yamlwrite.py): a survey import merges into a site file
+  with its round trip, which alone keeps the hand-written comments and order.
 - PyYAML (libyaml, C) only when there is a problem to report: the file is composed again into
   nodes, which carry their lines, and a syntax error is worded in libyaml's terms. ruamel's
   composer is pure Python, 18 times slower (7.8 ms a surveyed file against 0.43 ms): 26 s
