@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
+import yaml_rs
 
 from tcd.loading.register import AdminUnit, read_register
 from tcd.model.province import Province
@@ -69,7 +69,7 @@ def main() -> int:
         print("\n".join(map(str, problems)), file=sys.stderr)
         return 2
     province_text = (args.inventory / "province.yml").read_text("utf-8")
-    province = Province.model_validate(yaml.safe_load(province_text))
+    province = Province.model_validate(yaml_rs.loads(province_text))
     files = seed_files(units, province, dong_nai_waves(units))
     existing = [str(args.inventory / p) for p in files if (args.inventory / p).exists()]
     if existing and not args.force:

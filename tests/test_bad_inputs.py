@@ -23,6 +23,24 @@ def invalid_yaml(inv: Path) -> Expected:
     )
 
 
+def invalid_yaml_1_2_only(inv: Path) -> Expected:
+    path = site_file(inv, 26380)
+    # a list rewrapped by hand, its last line at the margin: PyYAML (libyaml does not check
+    # indentation inside brackets) reads it, YAML 1.2 wants the continuation indented
+    line = replace_in(
+        path,
+        "merged_from:\n  - Phường Long Bình Tân\n  - Phường An Hòa\n"
+        "  - Xã Long Hưng (thành phố Biên Hòa)\n",
+        "merged_from: [Phường Long Bình Tân, Phường An Hòa,\nXã Long Hưng (thành phố Biên Hòa)]\n",
+    )
+    return (
+        path,
+        line + 1,
+        "(file)",
+        "invalid YAML 1.2 at column 1: invalid indentation in flow construct",
+    )
+
+
 def empty_file(inv: Path) -> Expected:
     path = inv / "waves.yml"
     path.write_text("", encoding="utf-8")
@@ -252,6 +270,7 @@ def waiver_without_expiry(inv: Path) -> Expected:
 
 CASES: dict[str, Callable[[Path], Expected]] = {
     "invalid YAML": invalid_yaml,
+    "invalid in YAML 1.2 only": invalid_yaml_1_2_only,
     "empty file": empty_file,
     "non-UTF-8 file": not_utf8,
     "unknown key": unknown_key,

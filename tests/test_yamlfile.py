@@ -1,6 +1,7 @@
 """Reading a file: YAML 1.2 by yaml-rs, as the survey import writes it; what is not one
-mapping named with its line in PyYAML's words; the strict loader (PyYAML's, for those words)
-refuses a key given twice in any mapping at any depth (PyYAML keeps the last one silently)."""
+mapping named with its line in PyYAML's words, what only YAML 1.2 refuses at yaml-rs's line
+and column; the strict loader (PyYAML's, for those words) refuses a key given twice in any
+mapping at any depth (PyYAML keeps the last one silently)."""
 
 import io
 
@@ -9,6 +10,8 @@ import yaml
 from ruamel.yaml import YAML
 
 from tcd.loading.yamlfile import DuplicateKeyError, StrictLoader, parse_yaml
+from tcd.survey.merge import merged_text
+from tcd.survey.reader import SurveyEntry
 
 from .conftest import INVENTORY
 
@@ -50,6 +53,21 @@ def test_the_inventory_is_yaml_1_2_as_the_survey_import_writes_it(tmp_path):
     assert source.data == {"survey": typed}
 
 
+def test_what_the_survey_import_writes_says_the_same_in_yaml_1_1_and_1_2():
+    """Strings either version would read as something else are quoted: 'yes', 'on', 'y' and
+    '12:30' for 1.1, '1e3' and '0o17' for 1.2, '0755' and 'null' for both."""
+    typed = ["yes", "on", "y", "N", "12:30", "1e3", "0o17", "0755", "null", "~", "Debian 12"]
+    (path,) = INVENTORY.glob("sites/26380-*.yml")
+    entry = SurveyEntry(path, 26380, {"notes": typed}, {"kind": "tslcd", "provider": "yes"})
+    text = merged_text(path.read_text(encoding="utf-8"), entry)
+    assert "- Debian 12\n" in text  # what needs no quotes has none
+    source, problems = parse_yaml(path, text)
+    assert problems == [] and source is not None
+    assert source.data["survey"] == {"notes": typed}
+    assert source.data["uplink"]["provider"] == "yes"
+    assert source.data == yaml.load(text, Loader=StrictLoader)
+
+
 def test_a_byte_order_mark_is_not_part_of_the_first_key(tmp_path):
     source, problems = parse_yaml(tmp_path / "s.yml", "\ufeffcode: 26380\n")
     assert problems == [] and source is not None and source.data == {"code": 26380}
@@ -69,6 +87,28 @@ def test_what_is_not_one_mapping_is_named_with_its_line(tmp_path, text, line, re
     source, problems = parse_yaml(tmp_path / "s.yml", text)
     assert source is None
     assert [(p.line, p.reason.split(" (")[0]) for p in problems] == [(line, reason)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("a: 1\nb: [2,\n3]\n", 3, "invalid YAML 1.2 at column 1: invalid indentation in flow"),
+        # U+0085 (NEL, what a Windows-1252 '…' becomes when read as Latin-1) ends a line in
+        # YAML 1.1, not in 1.2: there the rest of the line is more of the value
+        ("a: 1\nb: x\x85c: 2\n", 2, "invalid YAML 1.2 at column 7: mapping values are not"),
+        ("a: 1\nb:\n  c: !!bool yes\n", 3, "invalid YAML 1.2 at column 6: invalid value 'yes'"),
+        ("a: 1\nb: !!int 1:30\n", 2, "invalid YAML 1.2 at column 4: invalid value '1:30'"),
+        ("a: 1\nb: !!timestamp 2025-06-01\n", 2, "invalid YAML 1.2 at column 4: invalid tag"),
+    ],
+    ids=["continuation at the margin", "NEL", "1.1 boolean", "1.1 sexagesimal", "1.1 timestamp"],
+)
+def test_what_only_yaml_1_2_refuses_is_named_at_its_line_and_column(tmp_path, text, line, reason):
+    """PyYAML (YAML 1.1, and lenient) reads these; the place is yaml-rs's, or that of the tag
+    yaml-rs names."""
+    yaml.load(text, Loader=StrictLoader)
+    source, problems = parse_yaml(tmp_path / "s.yml", text)
+    assert source is None
+    assert [(p.line, p.reason[: len(reason)]) for p in problems] == [(line, reason)]
 
 
 def test_every_committed_file_reads_the_same_as_yaml_1_1():

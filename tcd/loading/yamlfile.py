@@ -1,12 +1,23 @@
 """Strict YAML reading and mapping a field path back to its line.
 
-The inventory is YAML 1.2, as ruamel.yaml writes it when a survey is imported: yaml-rs (Rust)
-reads it, about ten times faster than PyYAML, whose YAML 1.1 would also read back a surveyed
-"yes" or "12:30" that ruamel writes unquoted as true and 750. PyYAML is kept for what yaml-rs
-does not give: the line of a problem (the file is composed again into nodes, which carry their
-marks, only when there is a problem to report) and the wording of a syntax error.
+The inventory is YAML 1.2. Three libraries share it, each where it alone is fast enough
+(bench/yaml_readers.py; figures and the decision: docs/benchmarks.md, "YAML readers"):
+
+- yaml-rs (Rust) reads every file, on every command: 0.06 ms a surveyed site file. ruamel.yaml's
+  round-trip loader, which would give lines as well, takes 12 ms: loading 3,321 surveyed units
+  would take 48 s instead of 1.1 s, and 95 units 0.73 s instead of 0.03 s.
+- ruamel.yaml writes the inventory (tcd/yamlwrite.py): a survey import merges into a site file
+  with its round trip, which alone keeps the hand-written comments and order.
+- PyYAML (libyaml, C) only when there is a problem to report: the file is composed again into
+  nodes, which carry their lines, and a syntax error is worded in libyaml's terms. ruamel's
+  composer is pure Python, 18 times slower (7.8 ms a surveyed file against 0.43 ms): 26 s
+  instead of 1.4 s when a change of the models puts a problem in each of 3,321 files.
+
+A file PyYAML accepts but yaml-rs refuses (YAML 1.1 but not 1.2, or what libyaml lets pass) is
+reported at the line and column yaml-rs names, in its words.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +30,15 @@ import yaml_rs
 from tcd.loading.problems import Problem
 
 Loc = Sequence[str | int]
+
+# yaml-rs's parse errors: "YAML parse error at line 3, column 1", the line quoted with a caret
+# under the column, then the reason on the last line
+_PARSE_ERROR = re.compile(r"YAML parse error at line (\d+), column (\d+)\n")
+# its errors of an explicit tag, which name no place: "Invalid tag: '!!timestamp'",
+# "Invalid value 'yes' for '!!bool' tag"
+_TAG_ERROR = re.compile(
+    r"Invalid (?:tag: '(?P<tag>[^']+)'|value '(?P<value>[^']*)' for '(?P<of>[^']+)' tag)"
+)
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
@@ -118,7 +138,8 @@ def parse_yaml(path: Path, text: str) -> tuple[SourceFile | None, list[Problem]]
 
 def _syntax_problem(path: Path, text: str, exc: yaml_rs.YAMLDecodeError | None) -> list[Problem]:
     """The problem with a file yaml-rs refused (or did not read as one mapping), in PyYAML's
-    words, which name the line and what was expected there."""
+    words, which name the line and what was expected there; in yaml-rs's words and at its
+    place if PyYAML finds nothing wrong."""
     try:
         data = yaml.load(text, Loader=StrictLoader)
     except yaml.MarkedYAMLError as error:
@@ -131,7 +152,33 @@ def _syntax_problem(path: Path, text: str, exc: yaml_rs.YAMLDecodeError | None) 
         return [Problem(path, line, "", reason)]
     except yaml.YAMLError as error:
         return [Problem(path, 1, "", f"invalid YAML: {error}")]
-    if exc is not None:  # YAML 1.1 accepts what 1.2 does not: yaml-rs's message names the line
-        return [Problem(path, 1, "", f"invalid YAML 1.2: {' '.join(str(exc).split())}")]
+    if exc is not None:
+        return [_refused_by_yaml_1_2(path, text, exc)]
     kind = type(data).__name__
     return [Problem(path, 1, "", f"expected a mapping of keys at the top, got a {kind}")]
+
+
+def _refused_by_yaml_1_2(path: Path, text: str, exc: yaml_rs.YAMLDecodeError) -> Problem:
+    """A file PyYAML reads but yaml-rs refuses, at the line and column yaml-rs gives (its own
+    words: libyaml's have nothing to say), or where the tag it names is used."""
+    message = str(exc)
+    if found := _PARSE_ERROR.match(message):
+        line, column = int(found[1]), int(found[2])
+        reason = message.rsplit("\n", 1)[-1]
+    elif (found := _TAG_ERROR.fullmatch(message)) and (
+        mark := _tag_mark(text, found["tag"] or found["of"], found["value"])
+    ):
+        line, column = mark.line + 1, mark.column + 1
+        reason = message[0].lower() + message[1:]
+    else:
+        return Problem(path, 1, "", f"invalid YAML 1.2: {' '.join(message.split())}")
+    return Problem(path, line, "", f"invalid YAML 1.2 at column {column}: {reason}")
+
+
+def _tag_mark(text: str, tag: str, value: str | None) -> yaml.Mark | None:
+    """Where the first node tagged `tag` (with `value`, if given) starts."""
+    expanded = "tag:yaml.org,2002:" + tag.removeprefix("!!") if tag.startswith("!!") else tag
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if getattr(event, "tag", None) == expanded and value in (None, getattr(event, "value", 0)):
+            return event.start_mark
+    return None

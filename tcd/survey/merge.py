@@ -8,14 +8,13 @@ one, and the two comments the seeding wrote for an unsurveyed unit are brought u
 import io
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from tcd.survey.reader import SurveyEntry
+from tcd.yamlwrite import quoted
 
 # Comments scripts/seed_inventory.py wrote (templates/inventory/site.yml.j2) that a survey
 # makes untrue, and what they say once it is imported.
@@ -33,8 +32,6 @@ SEEDED_COMMENTS = {
     "# The uplink is the TSLCD link the letter reports for most units by mid-2025; the survey\n"
     "# confirms it.\n": "# The uplink is the one the survey found.\n",
 }
-_STR_TAG = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()
 
 
 def _yaml() -> YAML:
@@ -49,8 +46,8 @@ def _yaml() -> YAML:
 def merged_text(text: str, entry: SurveyEntry) -> str:
     """The site file `text` with the survey and uplink of `entry` in place."""
     data = _yaml().load(text)
-    _replace_block(data, "survey", _commented(entry.survey))
-    uplink = _commented(entry.uplink)
+    _replace_block(data, "survey", quoted(entry.survey))
+    uplink = quoted(entry.uplink)
     if "uplink" in data:
         _replace_block(data, "uplink", uplink)
     else:
@@ -60,23 +57,6 @@ def merged_text(text: str, entry: SurveyEntry) -> str:
     out = io.StringIO()
     _yaml().dump(data, out)
     return out.getvalue()
-
-
-def _commented(value: Any) -> Any:
-    """Plain data as ruamel nodes; a string the inventory's YAML 1.1 reader would take for
-    something else ('yes', '12:30', '1e3') is quoted."""
-    if isinstance(value, dict):
-        node = CommentedMap()
-        for key, item in value.items():
-            node[key] = _commented(item)
-        return node
-    if isinstance(value, list):
-        return CommentedSeq(_commented(item) for item in value)
-    if isinstance(value, str) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != (
-        _STR_TAG
-    ):
-        return DoubleQuotedScalarString(value)
-    return value
 
 
 def _last_place(parent: Any, key: Any) -> tuple[Any, Any]:
