@@ -113,7 +113,8 @@ def demo_inventory(root: Path) -> Path:
     shutil.copytree(REPO / "inventory", inventory)
     demo = sorted(str(p) for p in (REPO / "examples" / "survey-demo").glob("*.xlsx"))
     subprocess.run(
-        [str(TCD), "survey", "import", "-i", str(inventory), *demo],
+        # the demo surveys replace the pilot's planned uplinks, as `./dev demo` imports them
+        [str(TCD), "survey", "import", "-i", str(inventory), "--replace-planned", *demo],
         check=True,
         capture_output=True,
     )
