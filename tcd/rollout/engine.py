@@ -69,7 +69,7 @@ class Reach:
     retries: int = 0
     # a commune's link that drops comes back after seconds, not after pyinfra's 0.1-0.5 s
     retry_delay: tuple[float, float] = (3.0, 6.0)
-    parallel: int = 10
+    parallel: int = 40  # tcd rollout's --parallel
     diff: bool = False  # with a dry run: keep the diff of every file that would change
 
 
