@@ -246,18 +246,18 @@ class Bench:
         self.runs[key].changed = sum(host["changed"] for host in recap["hosts"].values())
 
 
-def _case(bench: "Bench") -> Case:
+def _case(bench: "Bench", commit: str, runs: dict[str, Run]) -> Case:
     return Case(
         units=bench.units,
         hosts=len(bench.hosts),
-        commit=_git("rev-parse", "--short", "HEAD"),
+        commit=commit,
         # the results file itself changes as the bench goes: not a change to what is measured
         dirty=bool(
             _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/compare")
         ),
         date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine=_machine(),
-        runs=bench.runs,
+        runs=runs,
     )
 
 
@@ -267,10 +267,12 @@ def measure_size(units: int, codes: list[int], results: Results, parts: set[str]
     is stopped) half-way keeps the rows it has; a part measured alone keeps the other part's
     rows from before, each row naming its commit."""
     bench = Bench(units, codes)
+    commit = _git("rev-parse", "--short", "HEAD")
     earlier = next((c for c in results.cases if c.units == units), None)
-    kept = {} if earlier is None else dict(earlier.runs)
-    for run in kept.values():
-        run.commit = run.commit or (earlier.commit if earlier else None)
+    kept = {
+        key: run.model_copy(update={"commit": run.commit or earlier.commit})
+        for key, run in (earlier.runs.items() if earlier else ())
+    }
     steps = []
     if "tcd" in parts:
         steps += [
@@ -288,21 +290,17 @@ def measure_size(units: int, codes: list[int], results: Results, parts: set[str]
             lambda: bench.twin("twin_again", count_ssh=True),
             lambda: bench.verify("twin_verify"),
         ]
-    commit = _git("rev-parse", "--short", "HEAD")
     try:
         for step in steps:
             step()
-            if bench.runs:
-                for run in bench.runs.values():
-                    run.commit = commit
-                case = _case(bench)
-                case.runs = {
-                    key: case.runs.get(key) or kept[key]
-                    for key, _ in RUNS
-                    if key in case.runs or key in kept
-                }
-                results.cases = [c for c in results.cases if c.units != units] + [case]
-                write_atomically(RESULTS, results.model_dump_json(indent=1) + "\n", 0o644)
+            if not bench.runs:
+                continue
+            for run in bench.runs.values():
+                run.commit = commit
+            runs = {**kept, **bench.runs}
+            case = _case(bench, commit, {key: runs[key] for key, _ in RUNS if key in runs})
+            results.cases = [c for c in results.cases if c.units != units] + [case]
+            write_atomically(RESULTS, results.model_dump_json(indent=1) + "\n", 0o644)
     finally:
         bench.down()
 
