@@ -58,14 +58,31 @@ STATE_STYLE = {
 
 
 class _Reporter:
+    """The wave and batch on each step's line (from the runner), and beside them what the
+    running hosts are doing: one by name, then how many more (a line holds no more; `-v`
+    logs every operation of every host)."""
+
+    SHOWN = 1
+
     def __init__(self, progress: RichReporter) -> None:
         self.progress = progress
+        self.doing: dict[str, str] = {}
 
     def phase(self, description: str, total: int) -> None:
+        self.doing.clear()
         self.progress.step(description, total=total)
 
     def advance(self) -> None:
         self.progress.advance()
+
+    def running(self, host: str, operation: str | None) -> None:
+        if operation is None:
+            self.doing.pop(host, None)
+        else:
+            self.doing[host] = operation
+        shown = [f"{h}: {self.doing[h]}" for h in sorted(self.doing)[: self.SHOWN]]
+        more = len(self.doing) - len(shown)
+        self.progress.note(" · ".join(shown) + (f" (+{more} more)" if more > 0 else ""))
 
 
 def rollout_command(

@@ -78,6 +78,8 @@ class Reporter:
 
     def phase(self, description: str, total: int) -> None: ...
     def advance(self) -> None: ...
+    def running(self, host: str, operation: str | None) -> None:
+        """`host` started `operation` (None: it finished its last one)."""
 
 
 @dataclass
@@ -335,15 +337,21 @@ class _Progress(BaseStateCallback):
         self.reporter = reporter
         self.errors = errors
 
+    def operation_host_start(self, state: State, host: Any, op_hash: Any) -> None:
+        names = state.get_op_meta(op_hash).names
+        self.reporter.running(host.name, ", ".join(sorted(names)) or None)
+
     def operation_host_success(
         self, state: State, host: Any, op_hash: Any, retry_count: int = 0
     ) -> None:
         self.reporter.advance()
+        self.reporter.running(host.name, None)
 
     def operation_host_error(
         self, state: State, host: Any, op_hash: Any, retry_count: int = 0, max_retries: int = 0
     ) -> None:
         self.reporter.advance()
+        self.reporter.running(host.name, None)
 
     def host_connect_error(self, state: State, host: Any, error: Any) -> None:
         self.errors(host.name, f"unreachable: {error}")

@@ -130,6 +130,9 @@ class _Prefixed(Reporter):
     def advance(self) -> None:
         self.reporter.advance()
 
+    def running(self, host: str, operation: str | None) -> None:
+        self.reporter.running(host, operation)
+
 
 def in_order(sites: list[Site], canary: int | None) -> list[Site]:
     """The canary first, the others in the wave's order; ValueError if it is not in the wave."""
