@@ -371,11 +371,14 @@ def _interrupts(stop: Stop) -> Iterator[None]:
         handler.cancel()
 
 
-def run_rollout(loaded: Inventory, selected: list[Site], *, lab: bool) -> WaveResult:
-    """Shared with `tcd demo`: the sites in one batch through their verify gate; a rollout that
-    cannot start is exit 1 with one line."""
+def run_rollout(
+    loaded: Inventory, selected: list[Site], *, lab: bool, verify_gate: bool = True
+) -> WaveResult:
+    """Shared with `tcd demo`: the sites in one batch (through their verify gate unless
+    `verify_gate` is off); a rollout that cannot start is exit 1 with one line."""
     target = _target(loaded, lab)
-    return _run(target, _journal(target), selected, None, WaveOptions(), loaded.root, None, False)
+    options = WaveOptions(verify_gate=verify_gate)
+    return _run(target, _journal(target), selected, None, options, loaded.root, None, False)
 
 
 def print_rollout(result: WaveResult) -> None:
