@@ -3,12 +3,16 @@ mapping named with its line in PyYAML's words, what only YAML 1.2 refuses at yam
 and column; the strict loader (PyYAML's, for those words) refuses a key given twice in any
 mapping at any depth (PyYAML keeps the last one silently)."""
 
+import datetime as dt
 import io
+import shutil
+from typing import Any
 
 import pytest
 import yaml
 from ruamel.yaml import YAML
 
+from tcd.loading import load_inventory
 from tcd.loading.yamlfile import DuplicateKeyError, StrictLoader, parse_yaml
 from tcd.survey.merge import merged_text
 from tcd.survey.reader import SurveyEntry
@@ -113,11 +117,37 @@ def test_what_only_yaml_1_2_refuses_is_named_at_its_line_and_column(tmp_path, te
 
 def test_every_committed_file_reads_the_same_as_yaml_1_1():
     """Moving the reader from PyYAML (1.1) to yaml-rs (1.2) changed nothing in the data there
-    is: no committed inventory file holds a value the two versions read differently."""
+    is: no committed inventory file holds a value the two versions read differently (dates are
+    left as their text for the models to read, so PyYAML's dates are compared as ISO text)."""
     paths = sorted(INVENTORY.rglob("*.yml"))
     assert len(paths) > 95
     for path in paths:
         text = path.read_text(encoding="utf-8")
         source, problems = parse_yaml(path, text)
         assert problems == [] and source is not None, path
-        assert source.data == yaml.load(text, Loader=StrictLoader), path
+        assert source.data == _dates_as_text(yaml.load(text, Loader=StrictLoader)), path
+
+
+def _dates_as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def test_a_quoted_date_stays_text_and_a_survey_date_is_still_a_date(tmp_path):
+    """yaml-rs 0.1.6 reads even a quoted "2025-01-01" as a date: the reader leaves dates as
+    text, and the models read the ones they declare."""
+    path = tmp_path / "x.yml"
+    source, problems = parse_yaml(path, 'name: "2025-01-01"\nwhen: 2025-10-05\n')
+    assert problems == [] and source is not None
+    assert source.data == {"name": "2025-01-01", "when": "2025-10-05"}
+    inventory = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, inventory)
+    site = next((inventory / "sites").glob("26380-*.yml"))
+    survey = {"date": dt.date(2025, 10, 5), "respondent": "Văn phòng UBND", "notes": "2025-01-01"}
+    entry = SurveyEntry(site, 26380, survey, {"kind": "tslcd", "bandwidth_mbps": 100})
+    site.write_text(merged_text(site.read_text(encoding="utf-8"), entry), encoding="utf-8")
+    surveyed = load_inventory(inventory).sites[26380].survey
+    assert surveyed.date == dt.date(2025, 10, 5) and surveyed.notes == "2025-01-01"

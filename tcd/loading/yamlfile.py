@@ -124,8 +124,10 @@ def parse_yaml(path: Path, text: str) -> tuple[SourceFile | None, list[Problem]]
     """Parse `text` as the content of `path` (read, or about to be written); never raise."""
     source = SourceFile(path, text)
     try:
-        # a byte-order mark (Windows editors) is not data; yaml-rs would keep it in the 1st key
-        source.data = yaml_rs.loads(text.removeprefix("\ufeff"))
+        # a byte-order mark (Windows editors) is not data; yaml-rs would keep it in the 1st key.
+        # Dates stay text for the models to read: yaml-rs (0.1.6) also turns a *quoted*
+        # "2025-01-01" into a date, and a name or a note must stay what was typed
+        source.data = yaml_rs.loads(text.removeprefix("\ufeff"), parse_datetime=False)
     except yaml_rs.YAMLDecodeError as exc:
         return None, _syntax_problem(path, text, exc)
     if source.data is None:
