@@ -3,6 +3,8 @@ or a lab (lab addresses, the lab's ssh_config and key: `tcd.lab.target`). Everyt
 same code path."""
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,13 @@ class Target:
     def save_keys(self, keys: PublicKeys) -> None:
         with self.journal() as journal:
             journal.save_keys(keys)
+
+    @contextmanager
+    def hub_lock(self) -> Iterator[None]:
+        """Held while a rollout reads and writes the hubs' peers: rollouts sharing the journal
+        (several controllers on one PostgreSQL) update the hubs one after the other."""
+        with self.journal() as journal, journal.hub_lock():
+            yield
 
 
 def field_target(inventory: Inventory) -> Target:

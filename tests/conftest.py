@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +18,11 @@ from typer.testing import CliRunner
 
 from tcd.cli.main import app
 from tcd.lab import lab as lab_ops
+from tcd.lab.addressing import lab_inventory
 from tcd.lab.settings import DEFAULT_CACHE, LabSettings
 from tcd.lab.state import LabState
 from tcd.loading import load_inventory
+from tcd.planning import Plan, plan_addresses
 
 REPO = Path(__file__).resolve().parent.parent
 INVENTORY = REPO / "inventory"
@@ -113,6 +115,44 @@ class LabHandle:
             check=False,
             timeout=timeout,
         )
+
+
+def files_under(folder: Path, skip: Sequence[Path] = ()) -> Iterator[Path]:
+    """Every regular file under `folder` (symlinks not followed), but under `skip`: where the
+    secret searches look."""
+    for root, dirs, files in os.walk(folder):
+        current = Path(root)
+        dirs[:] = [d for d in dirs if (current / d) not in skip]
+        for name in files:
+            path = current / name
+            if path.is_file() and not path.is_symlink():
+                yield path
+
+
+def read_small(path: Path) -> bytes:
+    """The file's bytes; nothing for one over 20 MB (images, not what a secret leaks into)."""
+    try:
+        return path.read_bytes() if path.stat().st_size < 20_000_000 else b""
+    except OSError:
+        return b""
+
+
+def lab_plan(handle: LabHandle) -> Plan:
+    """The address plan as the lab sees it (its own addresses)."""
+    public = handle.settings.ssh_key.with_name("id_ed25519.pub").read_text()
+    lab, _ = lab_inventory(load_inventory(INVENTORY), " ".join(public.split()[:2]))
+    return plan_addresses(lab)
+
+
+def hub_peers(handle: LabHandle, plan: Plan) -> dict[str, dict[str, int]]:
+    """hub name -> {each peer's overlay address (/32): its latest handshake, epoch seconds}."""
+    peers = {}
+    for hub in plan.hubs.values():
+        dump = handle.ssh(hub.name, "sudo wg show wg-sites dump").stdout.splitlines()[1:]
+        peers[hub.name] = {
+            line.split("\t")[3].split(",")[0]: int(line.split("\t")[4]) for line in dump
+        }
+    return peers
 
 
 def lab_settings(name: str) -> LabSettings:

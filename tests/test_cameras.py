@@ -10,8 +10,7 @@ import pytest
 
 from tcd.onvif.secrets import CameraVault, vault_password
 
-from .conftest import REPO, RolledOut
-from .test_rollout import _files, _read
+from .conftest import REPO, RolledOut, files_under, read_small
 from .test_verify import failing, verify
 
 pytestmark = pytest.mark.lab
@@ -97,8 +96,8 @@ def test_no_camera_password_in_clear(rolled_out: RolledOut, tmp_path: Path):
     searched = 0
     for folder in (REPO, settings.state_dir, tmp_path):
         skip = [REPO / ".venv", REPO / "state"] if folder == REPO else []
-        for path in _files(folder, skip=skip):
-            content = _read(path)
+        for path in files_under(folder, skip):
+            content = read_small(path)
             searched += 1
             for password in passwords:
                 assert password.encode() not in content, f"a camera password in clear in {path}"

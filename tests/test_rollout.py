@@ -1,31 +1,29 @@
 """`tcd rollout` on a fresh pilot lab: real SSH, real WireGuard packets, real firewalls."""
 
 import json
-import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tcd.lab.addressing import lab_inventory
-from tcd.loading import load_inventory
-from tcd.planning import plan_addresses
-
-from .conftest import INVENTORY, REPO, LabHandle, RolledOut, replace_in
+from .conftest import (
+    INVENTORY,
+    REPO,
+    LabHandle,
+    RolledOut,
+    files_under,
+    hub_peers,
+    lab_plan,
+    read_small,
+    replace_in,
+)
 
 pytestmark = pytest.mark.lab
 RECEPTION_PCS = ["tcd-26380-pc1", "tcd-25217-pc1", "tcd-25195-pc1"]
 GATEWAYS = ["tcd-26380-pc1", "tcd-25217-gw1", "tcd-25195-pc1"]
 HUBS = ["tcd-hub-province", "tcd-hub-central"]
-
-
-def lab_plan(handle: LabHandle):
-    public = handle.settings.ssh_key.with_name("id_ed25519.pub").read_text()
-    lab, _ = lab_inventory(load_inventory(INVENTORY), " ".join(public.split()[:2]))
-    return plan_addresses(lab)
 
 
 def test_first_rollout_deploys_every_site_and_the_second_changes_nothing(rolled_out: RolledOut):
@@ -61,10 +59,9 @@ def test_every_reception_pc_reaches_both_offices_through_the_tunnels(rolled_out:
 
 def test_each_hub_lists_the_three_pilot_peers_with_recent_handshakes(rolled_out: RolledOut):
     plan = lab_plan(rolled_out.lab)
-    for hub in plan.hubs.values():
-        dump = rolled_out.lab.ssh(hub.name, "sudo wg show wg-sites dump").stdout.splitlines()[1:]
-        peers = {line.split("\t")[3].split(",")[0]: int(line.split("\t")[4]) for line in dump}
-        expected = {f"{plan.sites[code].overlay[hub.office]}/32" for code in (26380, 25217, 25195)}
+    for hub, peers in hub_peers(rolled_out.lab, plan).items():
+        office = next(h.office for h in plan.hubs.values() if h.name == hub)
+        expected = {f"{plan.sites[code].overlay[office]}/32" for code in (26380, 25217, 25195)}
         assert set(peers) == expected
         for handshake in peers.values():
             assert time.time() - handshake < 180
@@ -95,34 +92,14 @@ def test_no_private_key_exists_outside_its_own_host(rolled_out: RolledOut):
     owners = {lab.settings.host_dir(host): host for host in keys}
     for folder in (REPO, lab.settings.state_dir, Path("/tmp")):
         skip = [REPO / ".venv", REPO / "state"] if folder == REPO else []
-        for path, owner in _files(folder, skip, owners):
-            content = _read(path)
+        for path in files_under(folder, skip):
+            owner = next((h for d, h in owners.items() if path.is_relative_to(d)), None)
+            content = read_small(path)
             for host, host_keys in keys.items():
                 if host != owner:
                     assert not any(k.encode() in content for k in host_keys), (
                         f"{host}'s private key found in {path}"
                     )
-
-
-def _files(
-    folder: Path, skip: list[Path], owners: dict[Path, str]
-) -> Iterator[tuple[Path, str | None]]:
-    """Every file under `folder` but in `skip`, with the host whose own folder holds it."""
-    for root, dirs, files in os.walk(folder):
-        current = Path(root)
-        dirs[:] = [d for d in dirs if (current / d) not in skip]
-        owner = next((h for d, h in owners.items() if current.is_relative_to(d)), None)
-        for name in files:
-            path = current / name
-            if path.is_file() and not path.is_symlink():
-                yield path, owner
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes() if path.stat().st_size < 20_000_000 else b""
-    except OSError:
-        return b""
 
 
 def test_a_site_cannot_reach_another_site_through_a_hub(rolled_out: RolledOut):

@@ -390,6 +390,10 @@ def print_rollout(result: WaveResult) -> None:
                 for line in host.diff:
                     style = "red" if line.startswith("- ") else "green" if line[:2] == "+ " else ""
                     console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+    for hub in result.hubs:
+        for line in (line for host in hub.hosts for line in host.peers_removed):
+            removal = "would remove" if result.dry else "removed"
+            console.print(f"[yellow]{hub.name}: {removal} {escape(line)}[/]")
     verb = "would change" if result.dry else "changed"
     dry = " (dry run)" if result.dry else ""
     counts = ", ".join(

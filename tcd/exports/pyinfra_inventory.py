@@ -8,6 +8,9 @@ from pyinfra.api import Inventory as PyinfraInventory
 
 from tcd.exports.hosts import HostRecord, Kind
 
+# a hub's data for deploys/hubs.py: how many sites' keys the registry gave, and which journal
+REGISTRY = "tcd_key_registry"
+
 
 def pyinfra_host(record: HostRecord, **data: Any) -> tuple[str, dict[str, Any]]:
     """(name, data) as pyinfra's inventory takes a host: the export's variables, its address as

@@ -4,7 +4,9 @@
    key (sites need it);
 2. sites: every role the registry gives each host of the selected sites; read the spokes'
    public keys back (the private keys never leave the hosts);
-3. hubs: the hub role, with one peer per deployed site;
+3. hubs: the hub role, with one peer per deployed site: every site of the shared key registry
+   still in the inventory (another controller's too), read with the hubs' own peers under the
+   hub lock, so two rollouts update a hub one after the other and none drops the other's peers;
 4. the tunnels carry packets (not in a dry run);
 5. the IP cameras over ONVIF, through SSH port forwards on their gateways (tcd.rollout.cameras).
 
@@ -16,9 +18,12 @@ reported and nothing is executed.
 import contextlib
 import functools
 import logging
+import os
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import gevent
@@ -45,6 +50,7 @@ from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.onvif.secrets import CameraVault
 from tcd.planning.hostdata import HostData
+from tcd.planning.keys import PublicKeys
 from tcd.rollout import factbatch, opnames
 from tcd.rollout.cameras import SiteCamera, configure_cameras, ip_cameras
 from tcd.rollout.diffs import DiffCapture
@@ -90,6 +96,7 @@ class HostResult:
     # found but left to a person (controls with `repair: manual`, roles/common/attention.py)
     attention: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)  # --dry --diff: what files would change
+    peers_removed: list[str] = field(default_factory=list)  # a hub's: each with why
 
     @property
     def failed(self) -> bool:
@@ -101,6 +108,7 @@ class HostResult:
         self.errors += other.errors
         self.attention += [a for a in other.attention if a not in self.attention]
         self.diff += other.diff
+        self.peers_removed += other.peers_removed
 
 
 @dataclass
@@ -138,6 +146,7 @@ class SiteResult:
                     "errors": h.errors,
                     "attention": h.attention,
                     **({"diff": h.diff} if h.diff else {}),
+                    **({"peers_removed": h.peers_removed} if h.peers_removed else {}),
                 }
                 for h in self.hosts
             },
@@ -196,7 +205,7 @@ def rollout(
     # opened to the same host (hubs: 1 and 3; gateways: 2 and 4)
     connections = _Connections()
 
-    def new_phase(records: list[HostRecord], title: str) -> _Phase:
+    def new_phase(records: list[HostRecord], title: str, keys: PublicKeys = keys) -> _Phase:
         return _Phase(
             target=target,
             records=records,
@@ -208,17 +217,22 @@ def rollout(
             connections=connections,
         )
 
+    def hub_lock() -> contextlib.AbstractContextManager[None]:
+        """Held while hubs are written (a dry run writes nothing: it never waits)."""
+        if dry:
+            return contextlib.nullcontext()
+        reporter.phase("hubs: waiting for the hub lock (another rollout is updating them)", 0)
+        return target.hub_lock()
+
     try:
         # 1. hubs: base (they serve the fleet's NTP) and keys
-        phase = new_phase(hub_records, "hubs: base")
-        hub_results = phase.run(deploys.before_sites)
-        for office, key in phase.read(WireGuardPublicKey, path=key_path(HUB_INTERFACE)).items():
+        with hub_lock():
+            phase = new_phase(hub_records, "hubs: base")
+            hub_results = phase.run(deploys.before_sites)
+            read = phase.read(WireGuardPublicKey, path=key_path(HUB_INTERFACE))
+            phase.close()
+        for office, key in read.items():
             keys.hubs[office_of(plan, office)] = key
-        # sites deployed by earlier rollouts keep their peers: the hubs know their keys
-        known = _known_peers(phase, plan)
-        phase.close()
-        for name, offices in known.items():
-            keys.spokes.setdefault(name, {}).update(offices)
 
         # 2. sites
         phase = new_phase(site_records, "sites")
@@ -226,19 +240,15 @@ def rollout(
         gateways = [
             p.gateway.name for code in (s.code for s in sites) if (p := plan.sites[code]).gateway
         ]
-        for office, interface in SPOKE_INTERFACES.items():
-            read = phase.read(WireGuardPublicKey, path=key_path(interface), only=gateways)
-            for name, key in read.items():
-                keys.spokes.setdefault(name, {})[office] = key
+        fresh = _spoke_keys(phase, gateways)
         phase.close()
         if not dry:
-            target.save_keys(keys)
+            target.save_keys(PublicKeys(hubs=dict(keys.hubs), spokes=dict(fresh)))
 
         # 3. hubs with their peers
-        phase = new_phase(hub_records, "hubs")
-        for name, result in phase.run(deploys.after_sites).items():
-            hub_results[name].add(result)
-        phase.close()
+        with hub_lock():
+            for name, result in _hubs_with_peers(new_phase, hub_records, plan, keys, fresh):
+                hub_results[name].add(result)
 
         if not dry:
             # 4. the tunnels carry packets: every gateway pings both hubs through them
@@ -311,16 +321,64 @@ def office_of(plan: Any, hub_name: str) -> Office:
     return next(h.office for h in plan.hubs.values() if h.name == hub_name)
 
 
-def _known_peers(phase: "_Phase", plan: Any) -> dict[str, dict[Office, str]]:
-    """Gateway name -> office -> public key, from the peers each hub has now."""
-    by_overlay = {
-        (office, str(address)): site_plan.gateway.name
-        for site_plan in plan.sites.values()
-        if site_plan.gateway
-        for office, address in site_plan.overlay.items()
-    }
+def _spoke_keys(phase: "_Phase", gateways: list[str]) -> dict[str, dict[Office, str]]:
+    """Gateway name -> office -> the public key it has now (never its private key)."""
+    fresh: dict[str, dict[Office, str]] = defaultdict(dict)
+    for office, interface in SPOKE_INTERFACES.items():
+        read = phase.read(WireGuardPublicKey, path=key_path(interface), only=gateways)
+        for name, key in read.items():
+            fresh[name][office] = key
+    return fresh
+
+
+def _hubs_with_peers(
+    new_phase: Callable[..., "_Phase"],
+    records: list[HostRecord],
+    plan: Any,
+    keys: PublicKeys,
+    fresh: dict[str, dict[Office, str]],
+) -> list[tuple[str, HostResult]]:
+    """The hub role on every hub, its peers from what the registry holds and what the hubs
+    have now, both read under the hub lock the caller holds."""
+    phase = new_phase(records, "hubs: peers")
+    current = phase.read(WireGuardPeers, interface=HUB_INTERFACE)
+    phase.close()
+    peers = _peer_keys(plan, current, phase.target.load_keys(), keys.hubs, fresh)
+    _test_gate()
+    phase = new_phase(records, "hubs", keys=peers)
+    results = list(phase.run(deploys.after_sites).items())
+    phase.close()
+    for name, result in results:
+        result.peers_removed += _removed(plan, name, current, peers)
+    return results
+
+
+def _peer_keys(
+    plan: Any,
+    current: dict[str, dict[str, list[str]]],
+    registry: PublicKeys,
+    hubs: dict[Office, str],
+    fresh: dict[str, dict[Office, str]],
+) -> PublicKeys:
+    """The keys the hubs' peers are built from, later ones winning: the peers each hub has now
+    (a site another controller deployed whose key the registry has not got stays a peer), the
+    shared registry, then the keys this rollout just read from its gateways (a dry run has not
+    saved them). The hub role keeps only sites still in the inventory."""
+    keys = PublicKeys(hubs=dict(hubs))
+    for layer in (_known_peers(plan, current), registry.spokes, fresh):
+        for name, offices in layer.items():
+            keys.spokes.setdefault(name, {}).update(offices)
+    return keys
+
+
+def _known_peers(
+    plan: Any, current: dict[str, dict[str, list[str]]]
+) -> dict[str, dict[Office, str]]:
+    """Gateway name -> office -> public key, from the peers each hub has now (peers of sites
+    no longer in the inventory are left out: they are the only ones a rollout removes)."""
+    by_overlay = _overlay_owners(plan)
     known: dict[str, dict[Office, str]] = defaultdict(dict)
-    for hub_name, peers in phase.read(WireGuardPeers, interface=HUB_INTERFACE).items():
+    for hub_name, peers in current.items():
         office = office_of(plan, hub_name)
         for public_key, allowed in (peers or {}).items():
             for network in allowed:
@@ -328,6 +386,49 @@ def _known_peers(phase: "_Phase", plan: Any) -> dict[str, dict[Office, str]]:
                 if name:
                     known[name][office] = public_key
     return known
+
+
+def _overlay_owners(plan: Any) -> dict[tuple[Office, str], str]:
+    """(office, a gateway's overlay address on the tunnel to it) -> the gateway's name."""
+    return {
+        (office, str(address)): site_plan.gateway.name
+        for site_plan in plan.sites.values()
+        if site_plan.gateway
+        for office, address in site_plan.overlay.items()
+    }
+
+
+def _removed(
+    plan: Any, hub_name: str, current: dict[str, dict[str, list[str]]], keys: PublicKeys
+) -> list[str]:
+    """The peers the hub has now that its new peer list leaves out, each with why."""
+    office = office_of(plan, hub_name)
+    owners = _overlay_owners(plan)
+    gateways = [p.gateway.name for p in plan.sites.values() if p.gateway]
+    kept = {keys.spokes.get(name, {}).get(office) for name in gateways}
+    removed = []
+    for public_key, allowed in (current.get(hub_name) or {}).items():
+        if public_key in kept:
+            continue
+        names = [owners[k] for a in allowed if (k := (office, a.split("/")[0])) in owners]
+        why = f"{names[0]} has a new key" if names else "its site is no longer in the inventory"
+        removed.append(f"peer {public_key[:8]}… ({', '.join(allowed) or 'no address'}): {why}")
+    return removed
+
+
+def _test_gate() -> None:
+    """Test-only (tests/test_shared_journal.py): with TCD_TEST_HUB_GATE=<folder>, the rollout
+    says it holds the hubs' peers it has read (`<folder>/holding-<pid>`) and waits until
+    `<folder>/release` exists (at most 5 minutes) before writing them, so a test can order two
+    rollouts' hub updates."""
+    folder = os.environ.get("TCD_TEST_HUB_GATE")
+    if not folder:
+        return
+    gate = Path(folder)
+    (gate / f"holding-{os.getpid()}").touch()
+    deadline = time.monotonic() + 300
+    while not (gate / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 class _Progress(BaseStateCallback):
@@ -373,6 +474,7 @@ class _Phase:
         connections: "_Connections",
     ) -> None:
         self.dry = dry
+        self.target = target
         self.connections = connections
         self.parallel = reach.parallel
         self.reporter = reporter
