@@ -22,6 +22,9 @@ from tcd.lab.settings import DEFAULT_CACHE, LabSettings
 from tcd.lab.state import LabState
 from tcd.loading import load_inventory
 
+# fixtures: a throwaway PostgreSQL server for the shared journal's tests
+from .postgres import postgres, postgres_server  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 INVENTORY = REPO / "inventory"
 
