@@ -24,6 +24,9 @@ from tcd.lab.state import LabState
 from tcd.loading import load_inventory
 from tcd.planning import Plan, plan_addresses
 
+# fixtures: a throwaway PostgreSQL server for the shared journal's tests
+from .postgres import postgres, postgres_server  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 INVENTORY = REPO / "inventory"
 

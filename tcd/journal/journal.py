@@ -1,42 +1,55 @@
-"""Opening the journal, writing a run as it goes, reading it back."""
+"""Opening the journal, writing a run as it goes, reading it back.
+
+The journal is an SQLite file in the state folder (one controller) or a PostgreSQL database that
+several controllers share (`--database` / TCD_DATABASE_URL). A run's writes that cannot reach
+the database go to a spool in the state folder (tcd.journal.spool) and are written back by the
+next journal opened there."""
 
 import datetime as dt
 import getpass
+import logging
 import os
 import socket
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from tcd.journal import schema
+from tcd.journal.lock import Waiting, hub_lock
 from tcd.journal.models import HostRun, HubKey, Result, Run, SiteRun, SpokeKey
 from tcd.journal.provenance import git_state
+from tcd.journal.spool import Entry, Spool
+from tcd.journal.urls import (
+    DATABASE_ENV,
+    FILE_NAME,
+    engine_url,
+    journal_url,
+    mask_arguments,
+    masked,
+)
 from tcd.model.province import Office
 from tcd.planning.keys import PublicKeys
+from tcd.text import counted
 
-FILE_NAME = "journal.sqlite"
-DATABASE_ENV = "TCD_DATABASE_URL"
+__all__ = ["DATABASE_ENV", "FILE_NAME", "HostOutcome", "Journal", "JournalError", "journal_url"]
+
+log = logging.getLogger(__name__)
+# a database that does not answer is a spooled run after this long, not a run that hangs
+CONNECT_TIMEOUT_S = 10
+SQLITE_WAL_TRIES = 100
 
 
 class JournalError(RuntimeError):
     """The journal cannot be opened or written (its URL is named with the password masked)."""
-
-
-def journal_url(state_dir: Path) -> str:
-    """TCD_DATABASE_URL when set (one journal for several targets: runs name theirs), else
-    the embedded default, an SQLite file in the target's state folder."""
-    return os.environ.get(DATABASE_ENV) or f"sqlite:///{(state_dir / FILE_NAME).resolve()}"
-
-
-def masked(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def now() -> dt.datetime:
@@ -45,9 +58,11 @@ def now() -> dt.datetime:
 
 def utc(when: dt.datetime | None) -> dt.datetime | None:
     """SQLite gives back naive datetimes: the journal writes UTC only."""
-    if when is None or when.tzinfo is not None:
+    if when is None:
         return when
-    return when.replace(tzinfo=dt.UTC)
+    if when.tzinfo is None:
+        return when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC)
 
 
 def operator() -> str:
@@ -66,40 +81,102 @@ class HostOutcome:
     attention: list[str] = field(default_factory=list)
     controls: list[tuple[str, str]] = field(default_factory=list)  # (control, detail) not passed
 
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "HostOutcome":
+        controls = [(c, d) for c, d in raw.pop("controls", [])]
+        return cls(**raw, controls=controls)
+
 
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(connection: Any, _record: Any) -> None:
         cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
         # WAL: `tcd status` reads while a rollout writes; each commit is durable on its own,
         # so a killed rollout leaves every row it committed
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
 
-class Journal:
-    def __init__(self, url: str) -> None:
-        self.url = url
+def _wal(cursor: Any) -> None:
+    """Two processes opening a new journal at once both switch it to WAL, and SQLite answers
+    the second "locked" at once, without its busy timeout: it tries again."""
+    for _ in range(SQLITE_WAL_TRIES - 1):
         try:
-            parsed = make_url(url)
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.1)
+    cursor.execute("PRAGMA journal_mode=WAL")
+
+
+def _engine(url: URL) -> Engine:
+    if url.get_backend_name() != "postgresql":
+        return create_engine(url)
+    query = url.query
+    connect: dict[str, Any] = {
+        # the journal keeps UTC: timestamps read back the same whatever the server's zone
+        "options": " ".join(filter(None, [str(query.get("options") or ""), "-c TimeZone=UTC"])),
+    }
+    if "connect_timeout" not in query:
+        connect["connect_timeout"] = CONNECT_TIMEOUT_S
+    # pre-ping: a pooled connection the server dropped (a restart) is replaced, not failed on
+    return create_engine(url, pool_pre_ping=True, connect_args=connect)
+
+
+def connection_lost(exc: SQLAlchemyError, dialect: str) -> bool:
+    """The database is away (not: the statement was wrong). An SQLite file does not go away,
+    but one locked by another writer past the busy timeout is as good as away."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return dialect != "sqlite" or "locked" in str(exc.orig)
+    return False
+
+
+class Journal:
+    def __init__(self, url: str, state_dir: Path | None = None) -> None:
+        """The journal at `url`, at the schema's head. With `state_dir` (the target's state
+        folder), writes of a run that cannot reach the database are spooled there, and what
+        earlier runs spooled there is written back now."""
+        self.url = url
+        self.spool = Spool(state_dir) if state_dir is not None else None
+        self.spooled = 0  # writes this journal object sent to the spool
+        self.spool_reason: str | None = None  # why: the driver's first line
+        self._spooling: set[int] = set()
+        self._sqlite_file: Path | None = None
+        try:
+            parsed = engine_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url)
+                self._sqlite_file = Path(parsed.database)
+                self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _engine(parsed)
             if self.engine.dialect.name == "sqlite":
                 _sqlite_pragmas(self.engine)
-            schema.upgrade(self.engine)
+            schema.ensure_head(self.engine)
+        except schema.SchemaError as exc:
+            raise JournalError(f"journal {masked(url)}: {exc}") from None
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise JournalError(f"journal {masked(url)}: {_reason(exc)}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.replay_spool()
 
     @classmethod
     def for_state(cls, state_dir: Path) -> "Journal":
-        return cls(journal_url(state_dir))
+        """A target's journal (journal_url), spooling into its state folder."""
+        return cls(journal_url(state_dir), state_dir)
+
+    @property
+    def masked_url(self) -> str:
+        return masked(self.url)
 
     def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
         self.engine.dispose()
 
     def __enter__(self) -> "Journal":
@@ -117,6 +194,28 @@ class Journal:
         except SQLAlchemyError as exc:
             raise JournalError(f"journal {masked(self.url)}: {_reason(exc)}") from None
 
+    def hub_lock(self, waiting: Waiting | None = None) -> AbstractContextManager[None]:
+        """Held while a hub's peers are read from the registry and written to the hub: every
+        controller sharing this journal waits for it (without end: a hub takes minutes),
+        calling `waiting(seconds_so_far)` about once a second meanwhile. Released on exit, and
+        by the database (PostgreSQL) or the kernel (SQLite) if the process or its connection
+        dies. JournalError when the database cannot be reached.
+
+        Test-only: TCD_TEST_HUB_LOCK=off makes it a no-op, for the test that shows what two
+        rollouts do to the hubs without it (never set it in the field)."""
+        return self._hub_lock(waiting)
+
+    @contextmanager
+    def _hub_lock(self, waiting: Waiting | None) -> Iterator[None]:
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(hub_lock(self.engine, self._sqlite_file, waiting))
+            except (SQLAlchemyError, OSError) as exc:
+                raise JournalError(
+                    f"journal {masked(self.url)}: hub lock: {_reason(exc)}"
+                ) from None
+            yield
+
     # -- writing a run ------------------------------------------------------------------------
 
     def start_run(
@@ -132,7 +231,10 @@ class Journal:
         resumed_from: int | None = None,
         sites: Iterable[tuple[int, str | None, int | None]] = (),
     ) -> int:
-        """A new run, `running`, with its sites (code, wave, batch) `pending`."""
+        """A new run, `running`, with its sites (code, wave, batch) `pending`. What earlier runs
+        spooled goes in first (a run that cannot start is an error, not spooled: it has no id
+        yet)."""
+        self.replay_spool()
         commit, dirty = git_state()
         with self._session() as session:
             run = Run(
@@ -145,7 +247,7 @@ class Journal:
                 git_commit=commit,
                 git_dirty=dirty,
                 inventory_digest=inventory_digest,
-                arguments=arguments,
+                arguments=mask_arguments(arguments),
                 dry=dry,
                 started_at=now(),
                 outcome="running",
@@ -164,20 +266,7 @@ class Journal:
         self, run_id: int, codes: Iterable[int], state: str, reason: str | None = None
     ) -> None:
         """Several sites of a run move to `state` at once (e.g. `running`, `not started`)."""
-        codes = list(codes)
-        when = now()
-        with self._session() as session:
-            rows = session.scalars(
-                select(SiteRun).where(SiteRun.run_id == run_id, SiteRun.code.in_(codes))
-            )
-            for row in rows:
-                row.state, row.reason = state, reason
-                if state == "running":
-                    row.started_at = when
-                elif state == "deployed":
-                    row.deployed_at = when
-                elif state != "verifying":
-                    row.ended_at = when
+        self._write("set_sites", run_id, {"codes": list(codes), "state": state, "reason": reason})
 
     def record_site(
         self,
@@ -190,42 +279,88 @@ class Journal:
         verify: dict[str, int] | None = None,
     ) -> None:
         """A site's outcome and its hosts' results, in one transaction."""
-        when = now()
-        with self._session() as session:
-            row = session.scalars(
-                select(SiteRun).where(SiteRun.run_id == run_id, SiteRun.code == code)
-            ).one()
-            row.state, row.reason = state, reason
-            if state == "deployed":
-                row.deployed_at = when
-            else:
-                row.ended_at = when
-            if verify is not None:
-                row.verify = verify
-            for outcome in hosts:
-                host = next((h for h in row.hosts if h.name == outcome.name), None)
-                if host is None:
-                    host = HostRun(name=outcome.name, state=outcome.state)
-                    row.hosts.append(host)
-                elif outcome.state != "unchanged":
-                    host.state = outcome.state
-                results = [
-                    *(Result(kind="changed", name=n) for n in outcome.changes),
-                    *(Result(kind="error", name="error", detail=e[:4096]) for e in outcome.errors),
-                    *(
-                        Result(kind="attention", name="attention", detail=a)
-                        for a in outcome.attention
-                    ),
-                    *(Result(kind="control", name=c, detail=d[:4096]) for c, d in outcome.controls),
-                ]
-                host.results.extend(results)
-                row.operations_changed += len(outcome.changes)
+        arguments = {
+            "code": code,
+            "state": state,
+            "reason": reason,
+            "hosts": [asdict(h) for h in hosts],
+            "verify": verify,
+        }
+        self._write("record_site", run_id, arguments)
 
     def finish_run(self, run_id: int, outcome: str) -> None:
-        with self._session() as session:
-            run = session.get(Run, run_id)
-            assert run is not None
-            run.outcome, run.ended_at = outcome, now()
+        self._write("finish_run", run_id, {"outcome": outcome})
+
+    def _write(self, call: str, run_id: int, arguments: dict[str, Any]) -> None:
+        """A write of a run, or into the spool once the database is away: the rest of the run
+        follows it there, so the spool replays in the order things happened."""
+        entry = Entry(masked(self.url), call, run_id, now(), arguments)
+        if run_id not in self._spooling:
+            try:
+                with self._sessions.begin() as session:
+                    _apply(session, entry)
+                return
+            except SQLAlchemyError as exc:
+                if self.spool is None or not connection_lost(exc, self.engine.dialect.name):
+                    raise JournalError(f"journal {masked(self.url)}: {_reason(exc)}") from None
+                self.spool_reason = _reason(exc)
+                self._spooling.add(run_id)
+                log.warning("journal %s unreachable: %s", masked(self.url), self.spool_reason)
+        assert self.spool is not None
+        try:
+            self.spool.append(entry)
+        except OSError as exc:
+            raise JournalError(
+                f"journal {masked(self.url)}: unreachable ({self.spool_reason}), "
+                f"and its spool {self.spool.folder} cannot be written: {exc}"
+            ) from None
+        self.spooled += 1
+
+    # -- the spool ----------------------------------------------------------------------------
+
+    def spool_notice(self) -> str | None:
+        """One line for the end of a run whose writes were spooled, else None."""
+        if not self.spooled or self.spool is None:
+            return None
+        return (
+            f"journal unreachable ({masked(self.url)}: {self.spool_reason}): "
+            f"{counted(self.spooled, 'write')} of run {', '.join(map(str, sorted(self._spooling)))}"
+            f" kept in {self.spool.folder}; they are written to the journal on the next run"
+        )
+
+    def spool_pending(self) -> int:
+        """Writes still waiting in this state folder's spool (for `tcd status` to say so)."""
+        return self.spool.pending() if self.spool is not None else 0
+
+    def replay_spool(self) -> int:
+        """Writes what finished runs spooled here, run by run, each run in one transaction,
+        and removes its file; a run the database still cannot take stays spooled. A run of
+        another database (the URL changed since) stays too. Returns the writes written back."""
+        if self.spool is None:
+            return 0
+        written = 0
+        for path in self.spool.files():
+            with self.spool.claim(path) as entries:
+                if not entries or any(e.database != masked(self.url) for e in entries):
+                    continue
+                try:
+                    with self._sessions.begin() as session:
+                        for entry in entries:
+                            _apply(session, entry)
+                except (SQLAlchemyError, LookupError, ValueError, TypeError) as exc:
+                    if isinstance(exc, SQLAlchemyError) and connection_lost(
+                        exc, self.engine.dialect.name
+                    ):
+                        return written
+                    kept = self.spool.reject(path)
+                    log.warning(
+                        "journal spool %s refused (%s): kept as %s", path, _reason(exc), kept
+                    )
+                    continue
+                self.spool.done(path)
+                written += len(entries)
+                log.info("journal spool %s written back (%d writes)", path, len(entries))
+        return written
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -303,6 +438,81 @@ class Journal:
                             host=host, office=office.value, public_key=public_key, updated_at=when
                         )
                     )
+
+
+def _apply(session: Session, entry: Entry) -> None:
+    """One write of a run, at the time it happened (a spooled one is written back later)."""
+    arguments, when = entry.arguments, entry.when
+    if entry.call == "set_sites":
+        _set_sites(session, entry.run, when=when, **arguments)
+    elif entry.call == "record_site":
+        _record_site(session, entry.run, when=when, **arguments)
+    elif entry.call == "finish_run":
+        run = session.get(Run, entry.run)
+        if run is None:
+            raise LookupError(f"no run {entry.run}")
+        run.outcome, run.ended_at = arguments["outcome"], when
+    else:
+        raise ValueError(f"unknown journal write {entry.call!r}")
+
+
+def _set_sites(
+    session: Session,
+    run_id: int,
+    *,
+    codes: list[int],
+    state: str,
+    reason: str | None,
+    when: dt.datetime,
+) -> None:
+    rows = session.scalars(select(SiteRun).where(SiteRun.run_id == run_id, SiteRun.code.in_(codes)))
+    for row in rows:
+        row.state, row.reason = state, reason
+        if state == "running":
+            row.started_at = when
+        elif state == "deployed":
+            row.deployed_at = when
+        elif state != "verifying":
+            row.ended_at = when
+
+
+def _record_site(
+    session: Session,
+    run_id: int,
+    *,
+    when: dt.datetime,
+    code: int,
+    state: str,
+    reason: str | None,
+    hosts: list[dict[str, Any]],
+    verify: dict[str, int] | None,
+) -> None:
+    row = session.scalars(
+        select(SiteRun).where(SiteRun.run_id == run_id, SiteRun.code == code)
+    ).one()
+    row.state, row.reason = state, reason
+    if state == "deployed":
+        row.deployed_at = when
+    else:
+        row.ended_at = when
+    if verify is not None:
+        row.verify = verify
+    for outcome in map(HostOutcome.from_json, hosts):
+        host = next((h for h in row.hosts if h.name == outcome.name), None)
+        if host is None:
+            host = HostRun(name=outcome.name, state=outcome.state)
+            row.hosts.append(host)
+        elif outcome.state != "unchanged":
+            host.state = outcome.state
+        host.results.extend(
+            [
+                *(Result(kind="changed", name=n) for n in outcome.changes),
+                *(Result(kind="error", name="error", detail=e[:4096]) for e in outcome.errors),
+                *(Result(kind="attention", name="attention", detail=a) for a in outcome.attention),
+                *(Result(kind="control", name=c, detail=d[:4096]) for c, d in outcome.controls),
+            ]
+        )
+        row.operations_changed += len(outcome.changes)
 
 
 def _reason(exc: BaseException) -> str:
