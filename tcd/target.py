@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from tcd.exports.hosts import HostRecord, Kind, fleet_records
-from tcd.journal import Journal, journal_url
+from tcd.journal import Journal
 from tcd.journal.keys import import_key_file
+from tcd.journal.lock import Waiting
 from tcd.loading import Inventory
 from tcd.model.site import Site
 from tcd.onvif.forward import Gateway
@@ -109,7 +110,7 @@ class Target:
 
     def journal(self) -> Journal:
         """This target's journal; JournalError if it cannot be opened."""
-        return Journal(journal_url(self.state_dir))
+        return Journal.for_state(self.state_dir)
 
     def load_keys(self) -> PublicKeys:
         """WireGuard public keys collected by earlier rollouts (public: no secret here)."""
@@ -122,10 +123,11 @@ class Target:
             journal.save_keys(keys)
 
     @contextmanager
-    def hub_lock(self) -> Iterator[None]:
+    def hub_lock(self, waiting: Waiting | None = None) -> Iterator[None]:
         """Held while a rollout reads and writes the hubs' peers: rollouts sharing the journal
-        (several controllers on one PostgreSQL) update the hubs one after the other."""
-        with self.journal() as journal, journal.hub_lock():
+        (several controllers on one PostgreSQL) update the hubs one after the other.
+        JournalError when the journal cannot be reached."""
+        with self.journal() as journal, journal.hub_lock(waiting):
             yield
 
 

@@ -21,7 +21,7 @@ import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +46,7 @@ from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
 from roles.vpn_spoke.defaults import INTERFACES as SPOKE_INTERFACES
 from tcd.exports.hosts import HostRecord, Kind
 from tcd.exports.pyinfra_inventory import pyinfra_inventory
+from tcd.journal import JournalError
 from tcd.model.province import Office
 from tcd.model.site import Site
 from tcd.onvif.secrets import CameraVault
@@ -217,16 +218,10 @@ def rollout(
             connections=connections,
         )
 
-    def hub_lock() -> contextlib.AbstractContextManager[None]:
-        """Held while hubs are written (a dry run writes nothing: it never waits)."""
-        if dry:
-            return contextlib.nullcontext()
-        reporter.phase("hubs: waiting for the hub lock (another rollout is updating them)", 0)
-        return target.hub_lock()
-
     try:
-        # 1. hubs: base (they serve the fleet's NTP) and keys
-        with hub_lock():
+        # 1. hubs: base (they serve the fleet's NTP) and keys; without the lock if the journal
+        # is away (the base is the same from every controller: only the peers need it)
+        with _hub_lock(target, reporter, dry):
             phase = new_phase(hub_records, "hubs: base")
             hub_results = phase.run(deploys.before_sites)
             read = phase.read(WireGuardPublicKey, path=key_path(HUB_INTERFACE))
@@ -242,13 +237,21 @@ def rollout(
         ]
         fresh = _spoke_keys(phase, gateways)
         phase.close()
-        if not dry:
-            target.save_keys(PublicKeys(hubs=dict(keys.hubs), spokes=dict(fresh)))
 
-        # 3. hubs with their peers
-        with hub_lock():
-            for name, result in _hubs_with_peers(new_phase, hub_records, plan, keys, fresh):
-                hub_results[name].add(result)
+        # 3. hubs with their peers, never without the lock and the registry
+        with _hub_lock(target, reporter, dry) as locked_out:
+            away = locked_out
+            if not dry and away is None:
+                away = _saved(target, PublicKeys(hubs=dict(keys.hubs), spokes=dict(fresh)))
+            if away is None:
+                for name, result in _hubs_with_peers(new_phase, hub_records, plan, keys, fresh):
+                    hub_results[name].add(result)
+            else:
+                for record in hub_records:
+                    hub_results[record.name].attention.append(
+                        f"peers not updated: {away} (the hub lock and the key registry are "
+                        "there); the next rollout updates them"
+                    )
 
         if not dry:
             # 4. the tunnels carry packets: every gateway pings both hubs through them
@@ -319,6 +322,37 @@ def _check_tunnels(phase: "_Phase", plan: Any, results: dict[str, HostResult]) -
 
 def office_of(plan: Any, hub_name: str) -> Office:
     return next(h.office for h in plan.hubs.values() if h.name == hub_name)
+
+
+@contextlib.contextmanager
+def _hub_lock(target: Target, reporter: Reporter, dry: bool) -> Iterator[str | None]:
+    """The hub lock, held for the block (a dry run writes nothing: it never waits); yields
+    None, or why the lock could not be taken (the journal cannot be reached)."""
+    told = False
+
+    def waiting(_seconds: float) -> None:
+        nonlocal told
+        if not told:
+            reporter.phase("hubs: waiting for another rollout's hub update (the hub lock)", 0)
+            told = True
+
+    with contextlib.ExitStack() as held:
+        away = None
+        if not dry:
+            try:
+                held.enter_context(target.hub_lock(waiting))
+            except JournalError as exc:
+                away = str(exc)
+        yield away
+
+
+def _saved(target: Target, keys: PublicKeys) -> str | None:
+    """The keys just read into the registry; None, or why they could not be."""
+    try:
+        target.save_keys(keys)
+    except JournalError as exc:
+        return str(exc)
+    return None
 
 
 def _spoke_keys(phase: "_Phase", gateways: list[str]) -> dict[str, dict[Office, str]]:
