@@ -1,5 +1,6 @@
 """Options and helpers shared by every command."""
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +50,44 @@ SitesOption = Annotated[
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     errors.print(f"error: {message}", markup=False)
     raise typer.Exit(code)
+
+
+def refuse_password(url: str, option: str) -> None:
+    """A password on the command line shows in `ps` to every user of the machine."""
+    from tcd.journal.urls import has_password  # noqa: PLC0415 - as in _use_database
+
+    if has_password(url):
+        fail(
+            f"{option} holds a password, which `ps` shows to everyone on this machine: put it in"
+            " ~/.pgpass (or PGPASSFILE, a service file, PGPASSWORD) and give the URL without it"
+        )
+
+
+def _use_database(url: str | None) -> str | None:
+    """`--database` is handed down as TCD_DATABASE_URL, for this process and what it starts
+    (tcd.journal.urls.journal_url reads it)."""
+    # here, not at the top: only the commands that open the journal pay for SQLAlchemy's import
+    from tcd.journal.urls import DATABASE_ENV  # noqa: PLC0415
+
+    if url is None:
+        return None
+    refuse_password(url, "--database")
+    os.environ[DATABASE_ENV] = url
+    return url
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        help="The journal's database, e.g. `postgresql://tcd@db.example:5432/tcd` (default: "
+        "TCD_DATABASE_URL, else the target's SQLite file); the password comes from ~/.pgpass, "
+        "never the URL.",
+        callback=_use_database,
+        show_default=False,
+    ),
+]
 
 
 def load_valid(inventory_dir: Path) -> Inventory:

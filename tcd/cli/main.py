@@ -29,6 +29,7 @@ COMMANDS = {
     "rollout": ("tcd.cli.rollout_cmd", "rollout_command", False),
     "status": ("tcd.cli.status_cmd", "status_command", False),
     "verify": ("tcd.cli.verify_cmd", "verify_command", False),
+    "journal": ("tcd.cli.journal_cmd", "app", True),
     "readiness": ("tcd.cli.readiness_cmd", "readiness", False),
     "demo": ("tcd.cli.demo_cmd", "demo_command", False),
 }

@@ -19,6 +19,7 @@ from rich.table import Table
 from tcd.cli.common import (
     DEFAULT,
     AllOption,
+    DatabaseOption,
     InventoryOption,
     SitesOption,
     WaveOption,
@@ -177,6 +178,7 @@ def rollout_command(
         bool, typer.Option("--verbose", "-v", help="Print each operation as it runs.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    database: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT,
 ) -> None:
     """Deploy the sites of WAVE (or --wave, --sites, --all) batch after batch, then update both
@@ -219,6 +221,7 @@ def rollout_command(
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
         print_rollout(result)
+    print_spooled(journal)
     if result.outcome == "interrupted":
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.outcome != "succeeded":
@@ -237,10 +240,18 @@ def _target(loaded: Inventory, lab: bool) -> Target:
 
 
 def _journal(target: Target) -> Journal:
+    """The target's journal, spooling into its state folder if the database goes away."""
     try:
-        return target.journal()
+        return Journal.for_state(target.state_dir)
     except JournalError as exc:
         fail(str(exc), code=1)
+
+
+def print_spooled(journal: Journal) -> None:
+    """The run's results that are in the spool, not (yet) in the journal: one line on stderr
+    (with --json too: the summary on stdout stays what it is)."""
+    if (notice := journal.spool_notice()) is not None:
+        errors.print(notice, markup=False)
 
 
 def _resumed(
@@ -378,7 +389,10 @@ def run_rollout(
     `verify_gate` is off); a rollout that cannot start is exit 1 with one line."""
     target = _target(loaded, lab)
     options = WaveOptions(verify_gate=verify_gate)
-    return _run(target, _journal(target), selected, None, options, loaded.root, None, False)
+    journal = _journal(target)
+    result = _run(target, journal, selected, None, options, loaded.root, None, False)
+    print_spooled(journal)
+    return result
 
 
 def print_rollout(result: WaveResult) -> None:

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tcd.cli.common import DEFAULT, InventoryOption, WaveOption, console, fail, load_valid
+from tcd.cli.common import (
+    DEFAULT,
+    DatabaseOption,
+    InventoryOption,
+    WaveOption,
+    console,
+    errors,
+    fail,
+    load_valid,
+)
 from tcd.cli.lab_cmd import lab_settings
 from tcd.journal import Journal, JournalError
 from tcd.journal.journal import utc
@@ -50,19 +59,40 @@ def status_command(
         Path | None, typer.Option("--html", help="Also write a self-contained page here.")
     ] = None,
     runs: Annotated[
-        bool, typer.Option("--runs", help="List the recent runs instead of the sites.")
+        bool,
+        typer.Option(
+            "--runs", help="List the recent runs (of every controller) instead of the sites."
+        ),
     ] = False,
+    all_targets: Annotated[
+        bool,
+        typer.Option(
+            "--all-targets",
+            help="With --runs: the runs of every target sharing the journal (the field and labs).",
+        ),
+    ] = False,
+    limit: Annotated[int, typer.Option(help="With --runs: how many.", min=1)] = 20,
+    database: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT,
 ) -> None:
     """Each site's state (pending, deployed, verified, failed, unreachable, interrupted,
-    drifted), when and by which run, its last verify; totals per wave and for the province."""
+    drifted), when, by which run of which operator on which controller, its last verify;
+    totals per wave and for the province. A shared journal shows every controller's runs."""
     loaded = load_valid(inventory)
     try:
         loaded.select(wave=wave)
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
-        with target.journal() as journal:
+        with Journal.for_state(target.state_dir) as journal:
+            spooled = journal.spool_pending()
+            if spooled:
+                errors.print(
+                    f"{spooled} journal writes of this controller's runs are still spooled in "
+                    f"{journal.spool.folder if journal.spool else ''} (the journal was "
+                    "unreachable): they are written on the next run, and not shown here",
+                    markup=False,
+                )
             if runs:
-                _print_runs(journal, target.name, as_json)
+                _print_runs(journal, None if all_targets else target.name, as_json, limit)
                 return
             report = site_status(journal, loaded, target.name, wave)
     except KeyError as exc:
@@ -72,7 +102,7 @@ def status_command(
     if html is not None:
         write_atomically(html, status_page(report, loaded), 0o644)
     if as_json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        print(json.dumps({**report.as_json(), "spooled": spooled}, ensure_ascii=False, indent=2))
     else:
         _print(report)
         if html is not None:
@@ -110,7 +140,7 @@ def status_page(report: StatusReport, inventory: Inventory) -> str:
 
 def _print(report: StatusReport) -> None:
     table = Table(title=f"status of {report.target}", title_justify="left")
-    for column in ("site", "unit", "wave", "state", "since", "run", "last verify", "reason"):
+    for column in ("site", "unit", "wave", "state", "since", "run", "by", "last verify", "reason"):
         table.add_column(column)
     for s in report.sites:
         style = STYLE[s.state]
@@ -121,6 +151,7 @@ def _print(report: StatusReport) -> None:
             f"[{style}]{s.state}[/]",
             s.since.strftime("%Y-%m-%d %H:%M") if s.since else "",
             f"#{s.run} {s.commit or ''}" if s.run else "",
+            f"{s.operator}@{s.controller}" if s.run else "",
             s.last_verify or "",
             s.reason or "",
         )
@@ -134,11 +165,13 @@ def _totals(totals: dict[str, int]) -> str:
     return ", ".join(f"{n} {state}" for state, n in totals.items() if n) or "nothing"
 
 
-def _print_runs(journal: Journal, target: str, as_json: bool) -> None:
-    runs = journal.runs(target=target)
+def _print_runs(journal: Journal, target: str | None, as_json: bool, limit: int) -> None:
+    """`target` None: every target's."""
+    runs = journal.runs(target=target, limit=limit)
     rows = [
         {
             "run": r.id,
+            "target": r.target,
             "kind": r.kind,
             "wave": r.wave,
             "outcome": run_outcome(r),
@@ -155,12 +188,17 @@ def _print_runs(journal: Journal, target: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"recent runs on {target}", title_justify="left")
-    for column in ("run", "kind", "wave", "outcome", "by", "commit", "started", "sites"):
+    where = f"on {target}" if target is not None else "on every target"
+    table = Table(title=f"recent runs {where}", title_justify="left")
+    columns = ["run", "kind", "wave", "outcome", "by", "commit", "started", "sites"]
+    if target is None:
+        columns.insert(1, "target")
+    for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(
             str(row["run"]),
+            *([row["target"]] if target is None else []),
             row["kind"],
             row["wave"] or "",
             row["outcome"],

@@ -12,17 +12,19 @@ from rich.table import Table
 from tcd.cli.common import (
     DEFAULT,
     AllOption,
+    DatabaseOption,
     InventoryOption,
     SitesOption,
     WaveOption,
     console,
+    errors,
     fail,
     load_planned,
     select_sites,
 )
 from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
-from tcd.journal import JournalError
+from tcd.journal import Journal, JournalError
 from tcd.journal.provenance import inventory_digest
 from tcd.lab.lab import LabError
 from tcd.lab.target import lab_target
@@ -49,6 +51,7 @@ def verify_command(
     report: ReportOption = Path("reports"),
     parallel: Annotated[int, typer.Option(help="Hosts read at once.", min=1)] = 16,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    database: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT,
 ) -> None:
     """Check the hosts of a wave (or --sites, or --all) and both hubs against the baseline.
@@ -82,7 +85,7 @@ def run_verify(
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
             run, folder = verify(target, selected, selection, report, progress, parallel=parallel)
-        with target.journal() as journal:
+        with Journal.for_state(target.state_dir) as journal:
             record_verify(
                 journal,
                 run,
@@ -90,6 +93,8 @@ def run_verify(
                 inventory_digest=inventory_digest(loaded.root),
                 wave=wave,
             )
+        if (notice := journal.spool_notice()) is not None:
+            errors.print(notice, markup=False)
     except (VerifyError, TargetError, LabError, VaultError) as exc:
         fail(str(exc))
     except JournalError as exc:
