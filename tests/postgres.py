@@ -223,17 +223,26 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
 
 
-@pytest.fixture
-def postgres(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
-    """A fresh database on the session's server: schema at head, the writer granted."""
-    server = postgres_server
-    if not server.running():  # a test that stopped it and failed before starting it again
+@contextlib.contextmanager
+def fresh_database(server: PostgresServer) -> Iterator[PostgresDatabase]:
+    """A new database on `server`: schema at head (made by the owner), the writer granted;
+    dropped after (the server started again if a test left it stopped)."""
+    if not server.running():
         server.start()
     database = PostgresDatabase(server, f"tcd_{next(_databases)}")
     server.admin(f"CREATE DATABASE {database.name} OWNER {OWNER}")
     Journal(database.owner_url).close()
     database.grant_writer()
-    yield database
-    if not server.running():
-        server.start()
-    server.admin(f"DROP DATABASE {database.name} WITH (FORCE)")
+    try:
+        yield database
+    finally:
+        if not server.running():
+            server.start()
+        server.admin(f"DROP DATABASE {database.name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgres(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
+    """A fresh database on the session's server, for one test."""
+    with fresh_database(postgres_server) as database:
+        yield database

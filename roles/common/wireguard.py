@@ -85,6 +85,25 @@ class LinkState(FactBase):
         return "up" if "UP" in flags else "down"
 
 
+class InterfaceSettings(FactBase):
+    """What a running interface took from its config's [Interface] section: its IPv4 addresses
+    and its listen port ({"addresses": [...], "listen_port": int | None})."""
+
+    def command(self, interface: str) -> str:
+        return (
+            f"ip -o -4 address show dev {interface} 2>/dev/null || true; "
+            f"echo port $(wg show {interface} listen-port 2>/dev/null)"
+        )
+
+    def requires_command(self, interface: str) -> str:
+        return "wg"
+
+    def process(self, output: list[str]) -> dict[str, object]:
+        addresses = [line.split()[3] for line in output if " inet " in line]
+        port = next((line.split()[1:] for line in output if line.startswith("port")), [])
+        return {"addresses": addresses, "listen_port": int(port[0]) if port else None}
+
+
 @operation()
 def private_key(path: str):
     """Generate a private key at `path` (mode 0600) if there is none; an existing key's owner
@@ -113,11 +132,16 @@ def interface(
     src: str,
     peers: dict[str, Peer],
     key: OperationMeta | None = None,
+    *,
+    address: str,
+    listen_port: int | None = None,
     **context: object,
 ) -> None:
-    """One wg-quick interface: its config (no private key in it), up at boot, restarted when
-    the config (or its freshly made key) changed or its link went down, and its running peers
-    (public key -> Peer) kept to the config's."""
+    """One wg-quick interface: its config (no private key in it), up at boot, its running peers
+    (public key -> Peer) kept to the config's. Restarted only when its freshly made key, its
+    address or its listen port changed, or its link went down: a config whose peers alone
+    changed (a hub's new site) is applied to the running interface, because a restart would cut
+    every other site's tunnel on that hub until its next handshake (up to two minutes)."""
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
     up = service(f"{name} up", unit)
@@ -128,22 +152,25 @@ def interface(
         systemd.service(
             name=f"{name} restarted (its link was {link})", service=unit, restarted=True
         )
+    live = host.get_fact(InterfaceSettings, interface=name) if link == "up" else None
+    same = live is not None and live["addresses"] == [address]
+    if same and listen_port is not None:
+        same = live["listen_port"] == listen_port
     systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
-        _if=lambda: conf.did_change() or (key is not None and key.did_change()),
+        _if=lambda: (conf.did_change() and not same) or (key is not None and key.did_change()),
     )
-    if link == "up":
-        _peers_as_configured(name, peers, conf)
+    if link == "up" and (same or not conf.will_change):
+        _peers_as_configured(name, peers)
 
 
-def _peers_as_configured(name: str, peers: dict[str, Peer], conf: OperationMeta) -> None:
-    """A peer removed, added or changed at runtime (`wg set … peer … remove`) while the file
-    stayed: each is set back with `wg set` (never `wg syncconf`, which would want the private key
-    in its input). A changed config restarts the interface instead: nothing to do here."""
-    if conf.will_change:
-        return
+def _peers_as_configured(name: str, peers: dict[str, Peer]) -> None:
+    """The running interface's peers made the config's: one added or changed in the config,
+    or removed, added or changed at runtime (`wg set … peer … remove`) while the file stayed,
+    each set with `wg set` (never `wg syncconf`, which would want the private key in its
+    input)."""
     running = host.get_fact(WireGuardPeers, interface=name) or {}
     for public_key, peer in peers.items():
         live = running.get(public_key)

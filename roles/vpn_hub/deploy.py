@@ -25,4 +25,11 @@ def main() -> None:
         p.public_key: wireguard.Peer(label=f"{p.name} (site {p.site})", allowed_ips=p.allowed_ips)
         for p in hub.peers
     }
-    wireguard.interface(hub.interface, "etc/wireguard/wg-sites.conf.j2", peers, hub=hub)
+    wireguard.interface(
+        hub.interface,
+        "etc/wireguard/wg-sites.conf.j2",
+        peers,
+        address=hub.address,
+        listen_port=hub.listen_port,
+        hub=hub,
+    )

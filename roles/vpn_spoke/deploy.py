@@ -31,6 +31,7 @@ def main() -> None:
             "etc/wireguard/spoke.conf.j2",
             {tunnel.hub_public_key or defaults.PLACEHOLDER_KEY: hub},
             key=key,
+            address=tunnel.address,
             tunnel=tunnel,
             keepalive=defaults.KEEPALIVE_SECONDS,
             placeholder_key=defaults.PLACEHOLDER_KEY,
