@@ -12,14 +12,16 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from ansible.errors import AnsibleError
-from ansible.parsing.vault import VaultLib, VaultSecret
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from tcd.paths import REPO_ROOT
 from tcd.render import write_atomically
+
+if TYPE_CHECKING:
+    from ansible.parsing.vault import VaultLib
 
 PASSWORD_FILE_ENV = "TCD_VAULT_PASSWORD_FILE"
 PASSWORD_ENV = "TCD_VAULT_PASSWORD"
@@ -99,13 +101,20 @@ class CameraVault:
     path: Path
     password: bytes
 
-    def _lib(self) -> VaultLib:
+    def _lib(self) -> "VaultLib":
+        # ansible only when a vault is opened: importing it probes getaddrinfo with a custom int
+        # (ansible.module_utils), which gevent's resolver under the plain pyinfra CLI answers
+        # with a traceback on stderr while deploys/inventory.py loads
+        from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: PLC0415
+
         return VaultLib([(VAULT_ID, VaultSecret(self.password))])
 
     def load(self) -> dict[str, CameraSecret]:
         """Camera name -> its secrets; {} when the vault does not exist yet."""
         if not self.path.is_file():
             return {}
+        from ansible.errors import AnsibleError  # noqa: PLC0415 (see _lib)
+
         try:
             plain = self._lib().decrypt(self.path.read_bytes())
         except AnsibleError:
