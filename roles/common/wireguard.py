@@ -139,9 +139,10 @@ def interface(
 ) -> None:
     """One wg-quick interface: its config (no private key in it), up at boot, its running peers
     (public key -> Peer) kept to the config's. Restarted only when its freshly made key, its
-    address or its listen port changed, or its link went down: a config whose peers alone
-    changed (a hub's new site) is applied to the running interface, because a restart would cut
-    every other site's tunnel on that hub until its next handshake (up to two minutes)."""
+    address or its listen port (in the config, or on the running interface) changed, or its
+    link went down: a config whose peers alone changed (a hub's new site) is applied to the
+    running interface, because a restart would cut every other site's tunnel on that hub until
+    its next handshake (up to two minutes)."""
     conf = template(src, f"{KEY_DIR}/{name}.conf", mode="600", key_path=key_path(name), **context)
     unit = f"wg-quick@{name}"
     up = service(f"{name} up", unit)
@@ -156,11 +157,15 @@ def interface(
     same = live is not None and live["addresses"] == [address]
     if same and listen_port is not None:
         same = live["listen_port"] == listen_port
+    # running with another address or port than its config (changed, or set by hand): restart
+    drifted = live is not None and not same
     systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
-        _if=lambda: (conf.did_change() and not same) or (key is not None and key.did_change()),
+        _if=lambda: (
+            drifted or (conf.did_change() and not same) or (key is not None and key.did_change())
+        ),
     )
     if link == "up" and (same or not conf.will_change):
         _peers_as_configured(name, peers)
