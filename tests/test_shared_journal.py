@@ -7,6 +7,7 @@ yet), rolled out here by two `tcd rollout` processes started at the same moment;
 is a throwaway PostgreSQL server the fixture starts (tests/postgres.py)."""
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .conftest import REPO, TCD, LabHandle, hub_peers, lab_plan
+from .conftest import REPO, TCD, LabHandle, files_under, hub_peers, lab_plan, read_small
 from .postgres import PostgresDatabase, PostgresServer, fresh_database
 
 pytestmark = pytest.mark.lab
@@ -31,14 +32,13 @@ PYINFRA = str(Path(sys.executable).with_name("pyinfra"))
 class Shared:
     lab: LabHandle
     database: PostgresDatabase
-    outputs: list[str]  # what both rollouts printed
 
     def env(self, **extra: str) -> dict[str, str]:
         return {**self.lab.env(), "TCD_DATABASE_URL": self.database.writer_url, **extra}
 
-    def start(self, sites: str, **extra: str) -> subprocess.Popen[str]:
+    def start(self, sites: str, *options: str, **extra: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [TCD, "rollout", "--lab", "--sites", sites, "--no-verify", "--json"],
+            [TCD, "rollout", "--lab", "--sites", sites, "--no-verify", "--json", *options],
             env=self.env(**extra),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -48,18 +48,21 @@ class Shared:
 
 def finished(process: subprocess.Popen[str], timeout: int = 900) -> tuple[int, str]:
     out, err = process.communicate(timeout=timeout)
+    OUTPUTS.append(out + err)
     return process.returncode, out + err
+
+
+OUTPUTS: list[str] = []  # everything the CLI printed in this module, for the password search
 
 
 @pytest.fixture(scope="module")
 def shared(pilot_lab: LabHandle, postgres_server: PostgresServer) -> Iterator[Shared]:
     """The pilot rolled out by two rollouts started together, one per set of sites."""
     with fresh_database(postgres_server) as database:
-        handle = Shared(pilot_lab, database, [])
+        handle = Shared(pilot_lab, database)
         runs = [handle.start(FIRST), handle.start(SECOND)]
         for run in runs:
             code, output = finished(run)
-            handle.outputs.append(output)
             assert code == 0, output
         yield handle
 
@@ -95,9 +98,11 @@ def test_two_rollouts_at_once_leave_both_hubs_with_every_site(shared: Shared):
 def _run(
     argv: list[str], env: dict[str, str], cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    done = subprocess.run(
         argv, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600
     )
+    OUTPUTS.append(done.stdout + done.stderr)
+    return done
 
 
 def _clone(tmp_path: Path) -> Path:
@@ -193,6 +198,52 @@ def test_a_rollout_outlives_its_database_and_the_next_run_writes_what_it_kept(
             "SELECT code, state FROM sites WHERE run_id = %s ORDER BY code", (last[0],)
         ).fetchall()
     assert [s for _, s in states] == ["deployed"] * 3, (states, output, code)
+
+
+def test_a_peer_of_no_site_in_the_inventory_is_listed_by_a_dry_run_then_removed(shared: Shared):
+    """A hub peer whose address belongs to no site of the inventory (a site that left it): a
+    dry run names it and changes nothing, the next rollout removes it and says so."""
+    lab, plan = shared.lab, lab_plan(shared.lab)
+    province = next(h for h in plan.hubs.values() if h.name == "tcd-hub-province")
+    used = {str(s.overlay[province.office]) for s in plan.sites.values()}
+    used.add(str(province.overlay_address))
+    spare = next(str(a) for a in province.overlay_network.iter_hosts() if str(a) not in used)
+    key = lab.ssh(province.name, "wg genkey | wg pubkey").stdout.strip()
+    lab.ssh(province.name, f"sudo wg set wg-sites peer {key} allowed-ips {spare}/32")
+
+    def rollout(*extra: str) -> dict:
+        run = shared.start(FIRST, *extra)
+        out, err = run.communicate(timeout=600)
+        OUTPUTS.append(out + err)
+        assert run.returncode == 0, out + err
+        return json.loads(out)
+
+    wanted = f"peer {key[:8]}… ({spare}/32): its site is no longer in the inventory"
+    dry = rollout("--dry-run")
+    hub = next(h for h in dry["hubs"] if h["name"] == province.name)
+    assert hub["hosts"][province.name]["peers_removed"] == [wanted]
+    assert key in lab.ssh(province.name, "sudo wg show wg-sites peers").stdout
+    done = rollout()
+    hub = next(h for h in done["hubs"] if h["name"] == province.name)
+    assert hub["hosts"][province.name]["peers_removed"] == [wanted]
+    assert key not in lab.ssh(province.name, "sudo wg show wg-sites peers").stdout
+
+
+def test_the_database_password_is_nowhere_a_rollout_wrote_or_printed(shared: Shared):
+    """Searched byte for byte: the lab's state folder (journal spool, rollout logs, facts asked),
+    the repository outside .venv, and everything the CLI printed in this module."""
+    passwords = shared.database.passwords
+    assert passwords and all(len(p) >= 24 for p in passwords)
+    printed = "\n".join(OUTPUTS)
+    assert printed and not any(p in printed for p in passwords)
+    searched = 0
+    for folder in (shared.lab.settings.state_dir, REPO):
+        skip = [REPO / ".venv", REPO / ".git"] if folder == REPO else []
+        for path in files_under(folder, skip):
+            content = read_small(path)
+            searched += 1
+            assert not any(p.encode() in content for p in passwords), path
+    assert searched > 100
 
 
 def test_without_the_lock_a_rollout_drops_the_peers_another_just_added(

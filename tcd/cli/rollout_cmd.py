@@ -242,7 +242,7 @@ def _target(loaded: Inventory, lab: bool) -> Target:
 def _journal(target: Target) -> Journal:
     """The target's journal, spooling into its state folder if the database goes away."""
     try:
-        return Journal.for_state(target.state_dir)
+        return target.journal()
     except JournalError as exc:
         fail(str(exc), code=1)
 

@@ -82,7 +82,7 @@ def status_command(
     try:
         loaded.select(wave=wave)
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
-        with Journal.for_state(target.state_dir) as journal:
+        with target.journal() as journal:
             spooled = journal.spool_pending()
             if spooled:
                 errors.print(

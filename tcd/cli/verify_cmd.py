@@ -24,7 +24,7 @@ from tcd.cli.common import (
 )
 from tcd.cli.lab_cmd import lab_settings
 from tcd.cli.progress import RichReporter
-from tcd.journal import Journal, JournalError
+from tcd.journal import JournalError
 from tcd.journal.provenance import inventory_digest
 from tcd.lab.lab import LabError
 from tcd.lab.target import lab_target
@@ -85,7 +85,7 @@ def run_verify(
         target = lab_target(loaded, lab_settings()) if lab else field_target(loaded)
         with RichReporter() as progress:
             run, folder = verify(target, selected, selection, report, progress, parallel=parallel)
-        with Journal.for_state(target.state_dir) as journal:
+        with target.journal() as journal:
             record_verify(
                 journal,
                 run,

@@ -195,7 +195,7 @@ def rollout(
         records = [r for r in records if limit(r.name)]
     site_records = [r for r in records if r.kind is Kind.HOST]
     hub_records = [r for r in records if r.kind is Kind.HUB]
-    keys = target.load_keys()
+    keys = _registry(target)
     cameras = ip_cameras(plan, target.host_data(plan, keys), sites)
     if limit is not None:  # a camera is reached through its gateway: with it or not at all
         cameras = [c for c in cameras if limit(c.gateway.name)]
@@ -344,6 +344,17 @@ def _hub_lock(target: Target, reporter: Reporter, dry: bool) -> Iterator[str | N
             except JournalError as exc:
                 away = str(exc)
         yield away
+
+
+def _registry(target: Target) -> PublicKeys:
+    """The key registry as the rollout starts; empty if the journal cannot be reached then:
+    the hubs give their keys in step 1 and the gateways theirs in step 2, and the peers wait
+    for the registry (step 3 reads it again, and leaves the hubs alone if it is still away)."""
+    try:
+        return target.load_keys()
+    except JournalError as exc:
+        logging.getLogger(__name__).warning("key registry not read: %s", exc)
+        return PublicKeys()
 
 
 def _saved(target: Target, keys: PublicKeys) -> str | None:
