@@ -103,8 +103,18 @@ def test_what_is_not_one_mapping_is_named_with_its_line(tmp_path, text, line, re
         ("a: 1\nb:\n  c: !!bool yes\n", 3, "invalid YAML 1.2 at column 6: invalid value 'yes'"),
         ("a: 1\nb: !!int 1:30\n", 2, "invalid YAML 1.2 at column 4: invalid value '1:30'"),
         ("a: 1\nb: !!timestamp 2025-06-01\n", 2, "invalid YAML 1.2 at column 4: invalid tag"),
+        ("a: 1\nb:\n  1: x\n  0x1: y\n", 4, "invalid YAML 1.2 at column 3: key 1 appears twice"),
+        ("a: 1\nb:\n- c: 1\n  true: x\n  True: y\n", 5, "invalid YAML 1.2 at column 3: key True"),
     ],
-    ids=["continuation at the margin", "NEL", "1.1 boolean", "1.1 sexagesimal", "1.1 timestamp"],
+    ids=[
+        "continuation at the margin",
+        "NEL",
+        "1.1 boolean",
+        "1.1 sexagesimal",
+        "1.1 timestamp",
+        "1 and 0x1",
+        "true and True",
+    ],
 )
 def test_what_only_yaml_1_2_refuses_is_named_at_its_line_and_column(tmp_path, text, line, reason):
     """PyYAML (YAML 1.1, and lenient) reads these; the place is yaml-rs's, or that of the tag

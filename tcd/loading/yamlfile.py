@@ -33,6 +33,7 @@ Loc = Sequence[str | int]
 
 # yaml-rs's parse errors: "YAML parse error at line 3, column 1", the line quoted with a caret
 # under the column, then the reason on the last line
+_DUPLICATE = "duplicate mapping key: "  # yaml-rs's words, then the key as it read it
 _PARSE_ERROR = re.compile(r"YAML parse error at line (\d+), column (\d+)\n")
 # its errors of an explicit tag, which name no place: "Invalid tag: '!!timestamp'",
 # "Invalid value 'yes' for '!!bool' tag"
@@ -162,8 +163,18 @@ def _syntax_problem(path: Path, text: str, exc: yaml_rs.YAMLDecodeError | None) 
 
 def _refused_by_yaml_1_2(path: Path, text: str, exc: yaml_rs.YAMLDecodeError) -> Problem:
     """A file PyYAML reads but yaml-rs refuses, at the line and column yaml-rs gives (its own
-    words: libyaml's have nothing to say), or where the tag it names is used."""
+    words: libyaml's have nothing to say), where the tag it names is used, or where a key
+    equal in value to an earlier one of its mapping is given again."""
     message = str(exc)
+    if message.startswith(_DUPLICATE) and (mark := _duplicate_mark(text)):
+        key = message.removeprefix(_DUPLICATE)
+        return Problem(
+            path,
+            mark.line + 1,
+            "",
+            f"invalid YAML 1.2 at column {mark.column + 1}: key {key} appears twice in this "
+            "mapping (written differently, the same value in YAML 1.2)",
+        )
     if found := _PARSE_ERROR.match(message):
         line, column = int(found[1]), int(found[2])
         reason = message.rsplit("\n", 1)[-1]
@@ -175,6 +186,31 @@ def _refused_by_yaml_1_2(path: Path, text: str, exc: yaml_rs.YAMLDecodeError) ->
     else:
         return Problem(path, 1, "", f"invalid YAML 1.2: {' '.join(message.split())}")
     return Problem(path, line, "", f"invalid YAML 1.2 at column {column}: {reason}")
+
+
+def _duplicate_mark(text: str) -> yaml.Mark | None:
+    """Where a mapping's key repeats an earlier key of it by value as YAML 1.2 reads them
+    (`1` and `0x1`, `true` and `True`): PyYAML compares their text, and yaml-rs names no
+    place."""
+    nodes = [yaml.compose(text, Loader=yaml.CSafeLoader)]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: list[Any] = []
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    source = text[key.start_mark.index : key.end_mark.index]
+                    try:
+                        read = yaml_rs.loads(f"k: {source}", parse_datetime=False)["k"]
+                    except yaml_rs.YAMLDecodeError:
+                        continue  # a key that reads only in its place (a block scalar)
+                    if any(read == earlier and type(read) is type(earlier) for earlier in seen):
+                        return key.start_mark
+                    seen.append(read)
+                nodes.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(node.value)
+    return None
 
 
 def _tag_mark(text: str, tag: str, value: str | None) -> yaml.Mark | None:
