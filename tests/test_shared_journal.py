@@ -229,6 +229,25 @@ def test_a_peer_of_no_site_in_the_inventory_is_listed_by_a_dry_run_then_removed(
     assert key not in lab.ssh(province.name, "sudo wg show wg-sites peers").stdout
 
 
+def test_a_hub_running_on_another_port_than_its_config_is_restarted_back(shared: Shared):
+    """Live drift with an unchanged file: the port set by hand on the running interface. The
+    restart that repairs it is also what the peers of a new site no longer cause (the first
+    test's handshakes)."""
+    lab, plan = shared.lab, lab_plan(shared.lab)
+    central = next(h for h in plan.hubs.values() if h.name == "tcd-hub-central")
+    port = "sudo wg show wg-sites listen-port"
+    lab.ssh(central.name, "sudo wg set wg-sites listen-port 51999")
+    assert lab.ssh(central.name, port).stdout.strip() == "51999"
+    run = shared.start(FIRST)
+    out, err = run.communicate(timeout=600)
+    OUTPUTS.append(out + err)
+    assert run.returncode == 0, out + err
+    assert lab.ssh(central.name, port).stdout.strip() == str(central.listen_port)
+    hub = next(h for h in json.loads(out)["hubs"] if h["name"] == central.name)
+    changes = hub["hosts"][central.name]["changes"]
+    assert any(c.endswith("| wg-sites restarted") for c in changes), changes
+
+
 def test_the_database_password_is_nowhere_a_rollout_wrote_or_printed(shared: Shared):
     """Searched byte for byte: the lab's state folder (journal spool, rollout logs, facts asked),
     the repository outside .venv, and everything the CLI printed in this module."""

@@ -239,19 +239,18 @@ def rollout(
         phase.close()
 
         # 3. hubs with their peers, never without the lock and the registry
-        with _hub_lock(target, reporter, dry) as locked_out:
-            away = locked_out
-            if not dry and away is None:
-                away = _saved(target, PublicKeys(hubs=dict(keys.hubs), spokes=dict(fresh)))
-            if away is None:
-                for name, result in _hubs_with_peers(new_phase, hub_records, plan, keys, fresh):
-                    hub_results[name].add(result)
-            else:
-                for record in hub_records:
-                    hub_results[record.name].attention.append(
-                        f"peers not updated: {away} (the hub lock and the key registry are "
-                        "there); the next rollout updates them"
-                    )
+        mine = PublicKeys(hubs=dict(keys.hubs), spokes=dict(fresh))
+        step = _hubs_step(
+            target=target,
+            reporter=reporter,
+            dry=dry,
+            new_phase=new_phase,
+            records=hub_records,
+            plan=plan,
+            mine=mine,
+        )
+        for name, result in step:
+            hub_results[name].add(result)
 
         if not dry:
             # 4. the tunnels carry packets: every gateway pings both hubs through them
@@ -376,19 +375,48 @@ def _spoke_keys(phase: "_Phase", gateways: list[str]) -> dict[str, dict[Office, 
     return fresh
 
 
+def _hubs_step(
+    *,
+    target: Target,
+    reporter: Reporter,
+    dry: bool,
+    new_phase: Callable[..., "_Phase"],
+    records: list[HostRecord],
+    plan: Any,
+    mine: PublicKeys,
+) -> list[tuple[str, HostResult]]:
+    """Step 3 under the hub lock: this rollout's keys into the registry, then the hubs with
+    their peers; if the journal cannot be reached, no hub is written and each says so."""
+    with _hub_lock(target, reporter, dry) as locked_out:
+        away = locked_out
+        if not dry and away is None:
+            away = _saved(target, mine)
+        try:
+            if away is None:
+                registry = target.load_keys()  # before any hub is written
+                return _hubs_with_peers(new_phase, records, plan, registry, mine)
+        except JournalError as exc:
+            away = str(exc)
+    reason = (
+        f"peers not updated: {away} (the hub lock and the key registry are there); the next "
+        "rollout updates them"
+    )
+    return [(r.name, HostResult(r.name, attention=[reason])) for r in records]
+
+
 def _hubs_with_peers(
     new_phase: Callable[..., "_Phase"],
     records: list[HostRecord],
     plan: Any,
-    keys: PublicKeys,
-    fresh: dict[str, dict[Office, str]],
+    registry: PublicKeys,
+    mine: PublicKeys,
 ) -> list[tuple[str, HostResult]]:
-    """The hub role on every hub, its peers from what the registry holds and what the hubs
-    have now, both read under the hub lock the caller holds."""
+    """The hub role on every hub, its peers built from the peers it has now, the `registry`
+    and the keys this rollout read (`mine`), all read under the hub lock the caller holds."""
     phase = new_phase(records, "hubs: peers")
     current = phase.read(WireGuardPeers, interface=HUB_INTERFACE)
     phase.close()
-    peers = _peer_keys(plan, current, phase.target.load_keys(), keys.hubs, fresh)
+    peers = _peer_keys(plan, current, registry, mine)
     _test_gate()
     phase = new_phase(records, "hubs", keys=peers)
     results = list(phase.run(deploys.after_sites).items())
@@ -399,18 +427,14 @@ def _hubs_with_peers(
 
 
 def _peer_keys(
-    plan: Any,
-    current: dict[str, dict[str, list[str]]],
-    registry: PublicKeys,
-    hubs: dict[Office, str],
-    fresh: dict[str, dict[Office, str]],
+    plan: Any, current: dict[str, dict[str, list[str]]], registry: PublicKeys, mine: PublicKeys
 ) -> PublicKeys:
     """The keys the hubs' peers are built from, later ones winning: the peers each hub has now
     (a site another controller deployed whose key the registry has not got stays a peer), the
-    shared registry, then the keys this rollout just read from its gateways (a dry run has not
+    shared registry, then the keys this rollout just read from its hosts (a dry run has not
     saved them). The hub role keeps only sites still in the inventory."""
-    keys = PublicKeys(hubs=dict(hubs))
-    for layer in (_known_peers(plan, current), registry.spokes, fresh):
+    keys = PublicKeys(hubs=dict(mine.hubs))
+    for layer in (_known_peers(plan, current), registry.spokes, mine.spokes):
         for name, offices in layer.items():
             keys.spokes.setdefault(name, {}).update(offices)
     return keys
@@ -519,7 +543,6 @@ class _Phase:
         connections: "_Connections",
     ) -> None:
         self.dry = dry
-        self.target = target
         self.connections = connections
         self.parallel = reach.parallel
         self.reporter = reporter
