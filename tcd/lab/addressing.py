@@ -87,6 +87,10 @@ def lab_map(province: Province) -> LabMap:
     return LabMap(networks, singles)
 
 
+# The lab's Prometheus looks every 2 s and alerts after 6 s, so tests wait seconds, not minutes.
+LAB_MONITORING = {"scrape_interval": 2, "evaluation_interval": 2, "alert_after": 6}
+
+
 def lab_inventory(inventory: Inventory, lab_public_key: str) -> tuple[Inventory, LabMap]:
     """The inventory as the lab sees it: lab addresses, and the lab's key for every admin."""
     mapping = lab_map(inventory.province)
@@ -120,6 +124,7 @@ def lab_inventory(inventory: Inventory, lab_public_key: str) -> tuple[Inventory,
             "address_plan": plan.model_copy(update={"pools": pools}),
             "services": services,
             "admins": admins,
+            "monitoring": province.monitoring.model_copy(update=LAB_MONITORING),
         }
     )
     sites = {code: _lab_site(site, mapping) for code, site in inventory.sites.items()}

@@ -124,6 +124,21 @@ class Services(InputModel):
     office_hours: OfficeHours
 
 
+class Monitoring(InputModel):
+    """How often the provincial Prometheus looks and how long a fault must last before it
+    alerts. The lab shortens all three (tcd.lab.addressing), so its tests wait seconds."""
+
+    scrape_interval: Annotated[int, Field(ge=1, le=300, description="seconds")] = 15
+    evaluation_interval: Annotated[int, Field(ge=1, le=300, description="seconds")] = 15
+    alert_after: Annotated[
+        int, Field(ge=0, le=3600, description="seconds a fault lasts before its alert fires")
+    ] = 120
+    retention_days: Annotated[int, Field(ge=1, le=3650, description="provincial Prometheus")] = 90
+    central_retention_days: Annotated[
+        int, Field(ge=1, le=3650, description="the central federation's, of site-level series")
+    ] = 400
+
+
 class Admin(InputModel):
     username: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
     title: str
@@ -145,6 +160,7 @@ class Province(InputModel):
     services: Services
     admins: Annotated[list[Admin], Field(min_length=1)]
     admin_group: str = "tcdadmin"
+    monitoring: Monitoring = Monitoring()
 
     @model_validator(mode="after")
     def _one_hub_per_office(self) -> Self:
