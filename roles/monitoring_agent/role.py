@@ -32,7 +32,8 @@ class AgentData(RoleData):
 
     @classmethod
     def build(cls, subject: Subject) -> "AgentData":
-        from roles.registry import roles_of  # the registry imports every role, this one too
+        # the registry imports every role, this one too
+        from roles.registry import roles_of  # noqa: PLC0415
 
         host, site_plan = subject.host, subject.site_plan
         assert host is not None and site_plan is not None
