@@ -6,8 +6,8 @@ from roles.base.role import BASE
 from roles.declaration import Reach, Role, Subject
 from roles.ip_camera.role import IP_CAMERA
 from roles.kiosk.role import KIOSK
-from roles.monitoring.role import MONITORING
 from roles.monitoring_agent.role import MONITORING_AGENT
+from roles.monitoring_hub.role import MONITORING_HUB
 from roles.usb_camera.role import USB_CAMERA
 from roles.vpn_hub.role import VPN_HUB
 from roles.vpn_spoke.role import VPN_SPOKE
@@ -15,7 +15,7 @@ from roles.vpn_spoke.role import VPN_SPOKE
 # the agent after the spoke: it listens on the tunnels' addresses; monitoring after the hub's
 # peers: it scrapes through them
 ROLES: tuple[Role, ...] = (
-    *(BASE, KIOSK, VPN_SPOKE, USB_CAMERA, MONITORING_AGENT, VPN_HUB, MONITORING, IP_CAMERA),
+    *(BASE, KIOSK, VPN_SPOKE, USB_CAMERA, MONITORING_AGENT, VPN_HUB, MONITORING_HUB, IP_CAMERA),
 )
 BY_NAME: dict[str, Role] = {role.name: role for role in ROLES}
 if len(BY_NAME) != len(ROLES):  # checked at import: two roles under one name cannot deploy

@@ -14,6 +14,8 @@ from roles.base.role import BASE
 from roles.declaration import Reach, Role
 from roles.ip_camera.role import IP_CAMERA
 from roles.kiosk.role import KIOSK
+from roles.monitoring_agent.role import MONITORING_AGENT
+from roles.monitoring_hub.role import MONITORING_HUB
 from roles.registry import ROLES
 from roles.usb_camera.role import USB_CAMERA
 from roles.vpn_hub.role import VPN_HUB
@@ -58,7 +60,8 @@ def test_every_host_gets_exactly_its_roles(inventory):
     """What the inventory says of each host, read from the site files themselves: every host
     is managed (base); a reception PC runs the kiosk; the site's gateway (its `gateway` host,
     else its first reception PC) the spoke; the PC a USB camera is plugged into that camera's
-    role; an IP camera its own; the hubs base and the hub role."""
+    role; an IP camera its own; every site host the monitoring agent; the hubs base, the hub
+    role and the monitoring hub."""
     plan = plan_addresses(inventory)
     data = host_data(inventory, plan, inventory.sites.values(), PublicKeys())
     expected: dict[str, list[Role]] = {}
@@ -72,19 +75,20 @@ def test_every_host_gets_exactly_its_roles(inventory):
             roles += [KIOSK] if host.role is HostRole.RECEPTION_PC else []
             roles += [VPN_SPOKE] if host.name == gateway else []
             roles += [USB_CAMERA] if host.name in usb else []
+            roles += [MONITORING_AGENT]
             expected[host.name] = roles
         for camera in site.cameras:
             if camera.kind is CameraKind.IP:
                 expected[camera.name] = [IP_CAMERA]
     for hub in inventory.province.hubs:
-        expected[hub.name] = [BASE, VPN_HUB]
+        expected[hub.name] = [BASE, VPN_HUB, MONITORING_HUB]
     got = {name: list(entry.facts.roles) for name, entry in data.items()}
     assert got == {name: [r.name for r in roles] for name, roles in expected.items()}
     # the pilot has each shape: a PC as gateway with an IP camera, a gateway of its own, a PC
     # with a USB camera
     assert expected["tcd-26380-pc1"] == [BASE, KIOSK, VPN_SPOKE]
     assert expected["tcd-25217-gw1"] == [BASE, VPN_SPOKE]
-    assert expected["tcd-25195-pc1"] == [BASE, KIOSK, VPN_SPOKE, USB_CAMERA]
+    assert expected["tcd-25195-pc1"] == [BASE, KIOSK, VPN_SPOKE, USB_CAMERA, MONITORING_AGENT]
     assert expected["tcd-26380-cam1"] == [IP_CAMERA]
 
 
@@ -127,7 +131,8 @@ def test_each_role_has_its_folder_deploy_and_checks():
         deploy = role.deploy_module()
         if role.reach is Reach.SSH:
             assert callable(deploy.main), f"roles/{role.name}/deploy.py has no main()"
-            assert role.after_sites == hasattr(deploy, "prepare"), role.name
+            # prepare() runs before the sites: only a role that runs after them has one
+            assert role.after_sites or not hasattr(deploy, "prepare"), role.name
         checks = importlib.import_module(f"tcd.compliance.check_{role.name}")
         assert checks.ROLE is role, f"check_{role.name}.py checks another role"
     modules = sorted(p.stem.removeprefix("check_") for p in SUITE_DIR.glob("check_*.py"))

@@ -140,6 +140,9 @@ def _firewall(data: BaseData) -> None:
         input=data.firewall_input,
         forward=data.firewall_forward,
         masquerade=data.masquerade,
+        probe_masquerade=data.probe_masquerade,
+        port_forwards=data.port_forwards,
+        service_forwards=data.service_forwards,
     )
     # a ruleset nft refuses fails the deploy here, before it could replace the running one
     server.shell(

@@ -15,7 +15,9 @@ def undeclared_listeners(ss_lines: list[str], wg_listen: list[str], data: BaseDa
     """ "process on proto/port" of every socket reachable from the network that the host's roles
     do not declare (TCD-FW-003). `ss_lines`: `ss -Hltnup`; `wg_listen`: `wg show all
     listen-port` (WireGuard's own UDP ports: kernel sockets have no process, wireguard-go's do)."""
-    declared = set(defaults.LISTENERS["ssh"])
+    declared = set(defaults.LISTENERS["ssh"]) | {
+        (x.proto, x.port, x.process) for x in data.listeners
+    }
     if data.ntp_serve_to:
         declared |= set(defaults.LISTENERS["ntp"])
     tunnel_ports = {int(line.split()[-1]) for line in wg_listen if "\t" in line}

@@ -1,12 +1,18 @@
 """roles/base: every SSH-managed host (sites' hosts and both hubs)."""
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict
 
 from roles.base import defaults
 from roles.declaration import Reads, Role, RoleData, Subject
 from roles.ip_camera.defaults import ONVIF_PORT, RTSP_PORT
+from roles.monitoring_agent import defaults as agent_defaults
+from roles.monitoring_agent.role import MONITORING_AGENT, AgentData
+from roles.monitoring_hub import defaults as mon
+from roles.monitoring_hub.role import MONITORING_HUB, MonitoringData
 from roles.vpn_spoke.defaults import INTERFACES as SPOKE_INTERFACES
-from tcd.model.province import OVERLAY_POOL, PoolName
+from tcd.model.province import OVERLAY_POOL, Office, PoolName
 
 
 class _Part(BaseModel):
@@ -36,6 +42,34 @@ class Masquerade(_Part):
     interfaces: tuple[str, ...]
 
 
+class Listener(_Part):
+    """A socket another role opens to the network (TCD-FW-003 accepts it)."""
+
+    proto: str
+    port: int
+    process: str  # as `ss -p` names it (the kernel's 15-character comm)
+
+
+class PortForward(_Part):
+    """A port of this gateway's tunnel address, forwarded to a host behind it (a hub scrapes
+    the host's exporter through it: it has no tunnel address of its own)."""
+
+    interface: str
+    address: str
+    port: int
+    to_address: str
+    to_port: int
+
+
+class ServiceForward(_Part):
+    """Forwarded traffic the monitoring needs: these sources to these ports of one address."""
+
+    sources: tuple[str, ...]
+    destination: str
+    ports: tuple[int, ...]
+    comment: str
+
+
 class Route(_Part):
     to: str
     via: str
@@ -59,6 +93,12 @@ class BaseData(RoleData):
     firewall_input: tuple[InputRule, ...]
     firewall_forward: tuple[ForwardRule, ...]
     masquerade: Masquerade | None
+    # the provincial hub's probes of the room's cameras leave as this gateway's LAN address: a
+    # camera answers its LAN only (it has no route to the tunnels)
+    probe_masquerade: Masquerade | None
+    port_forwards: tuple[PortForward, ...]
+    service_forwards: tuple[ServiceForward, ...]
+    listeners: tuple[Listener, ...]  # the other roles' (base's own are in defaults.LISTENERS)
     forwarding: bool
     routes: tuple[Route, ...]
     ssh_forward_to: tuple[Forward, ...]
@@ -88,6 +128,7 @@ class BaseData(RoleData):
         rules = [InputRule(proto="tcp", port=22, sources=ssh_sources, comment="ssh (TCD-FW-002)")]
         forward: tuple[ForwardRule, ...] = ()
         masquerade, forwarding, routes, forward_to = None, hub is not None, (), ()
+        opened = _monitoring(subject)
         if hub is not None:
             listen = province.hub(hub.office)
             assert listen is not None
@@ -130,6 +171,7 @@ class BaseData(RoleData):
                     if camera.address is not None
                     for port in (ONVIF_PORT, RTSP_PORT)
                 )
+                forwarding = forwarding or bool(opened.service_forwards)
             elif gateway is not None:
                 routes = tuple(
                     Route(to=net, via=str(gateway.management_address)) for net in offices
@@ -145,13 +187,111 @@ class BaseData(RoleData):
                 Admin(username=a.username, title=a.title, keys=tuple(a.ssh_keys))
                 for a in province.admins
             ),
-            firewall_input=tuple(rules),
+            firewall_input=(*rules, *opened.inputs),
             firewall_forward=forward,
             masquerade=masquerade,
+            probe_masquerade=opened.probe_masquerade,
+            port_forwards=opened.port_forwards,
+            service_forwards=opened.service_forwards,
+            listeners=opened.listeners,
             forwarding=forwarding,
             routes=routes,
-            ssh_forward_to=forward_to,
+            ssh_forward_to=(*forward_to, *opened.ssh_forward_to),
         )
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What the monitoring roles open on a host, which this role's firewall, sshd and listener
+    check must allow: the one place where base knows another role's ports."""
+
+    inputs: tuple[InputRule, ...] = ()
+    listeners: tuple[Listener, ...] = ()
+    port_forwards: tuple[PortForward, ...] = ()
+    service_forwards: tuple[ServiceForward, ...] = ()
+    probe_masquerade: Masquerade | None = None
+    ssh_forward_to: tuple[Forward, ...] = ()
+
+
+def _monitoring(subject: Subject) -> _Opened:
+    if subject.host is not None and MONITORING_AGENT.applies_to(subject):
+        return _agent(subject, AgentData.build(subject))
+    if subject.hub is not None and MONITORING_HUB.applies_to(subject):
+        data = MonitoringData.build(subject)
+        address, _, port = data.listen.rpartition(":")
+        if data.office is Office.CENTRAL:  # on loopback: the controller reads it through sshd
+            return _Opened(ssh_forward_to=(Forward(address=address, port=int(port)),))
+        return _Opened(
+            inputs=(
+                InputRule(
+                    proto="tcp",
+                    port=int(port),
+                    sources=data.readers,
+                    comment="prometheus, for the central federation and the control node",
+                ),
+            ),
+            listeners=(Listener(proto="tcp", port=int(port), process="prometheus"),),
+            ssh_forward_to=(
+                Forward(address=address, port=int(port)),
+                Forward(address=mon.LOOPBACK, port=mon.ALERTMANAGER_PORT),
+            ),
+        )
+    return _Opened()
+
+
+def _agent(subject: Subject, agent: AgentData) -> _Opened:
+    site_plan = subject.site_plan
+    assert site_plan is not None and subject.host is not None
+    inputs = (
+        InputRule(
+            proto="tcp",
+            port=agent_defaults.PORT,
+            sources=agent.scrapers,
+            comment="node exporter, for the hubs (TCD-MON-002)",
+        ),
+    )
+    listeners = (Listener(proto="tcp", port=agent_defaults.PORT, process="prometheus-node"),)
+    if not subject.host.is_gateway:
+        return _Opened(inputs=inputs, listeners=listeners)
+    tunnel = SPOKE_INTERFACES[Office.PROVINCE]
+    overlay = str(site_plan.overlay[Office.PROVINCE])
+    port_forwards = tuple(
+        PortForward(
+            interface=tunnel,
+            address=overlay,
+            port=f.port,
+            to_address=f.address,
+            to_port=agent_defaults.PORT,
+        )
+        for f in agent.forwarded
+    )
+    provincial = f"{subject.plan.hubs[Office.PROVINCE].overlay_address}/32"
+    cameras = tuple(f"{c.address}/32" for c in site_plan.cameras if c.address is not None)
+    service_forwards = tuple(
+        ServiceForward(
+            sources=agent.scrapers,
+            destination=f"{f.address}/32",
+            ports=(agent_defaults.PORT,),
+            comment=f"node exporter of {f.host}, for the hubs",
+        )
+        for f in agent.forwarded
+    ) + tuple(
+        ServiceForward(
+            sources=(provincial,),
+            destination=camera,
+            ports=(ONVIF_PORT, RTSP_PORT),
+            comment="the provincial hub probes the camera",
+        )
+        for camera in cameras
+    )
+    masquerade = Masquerade(sources=(provincial,), interfaces=()) if cameras else None
+    return _Opened(
+        inputs=inputs,
+        listeners=listeners,
+        port_forwards=port_forwards,
+        service_forwards=service_forwards,
+        probe_masquerade=masquerade,
+    )
 
 
 def _networks(subject: Subject) -> dict[str, tuple[str, ...]]:

@@ -69,6 +69,7 @@ MONITORING_AGENT = Role(
     data=AgentData,
     packages=tuple(defaults.PACKAGES),
     reads=Reads(
-        sections=("listeners", "nft"), units=(defaults.SERVICE, f"{defaults.WG_METRICS}.timer")
+        sections=("listeners", "nft", "node_metrics"),
+        units=(defaults.SERVICE, f"{defaults.WG_METRICS}.timer"),
     ),
 )

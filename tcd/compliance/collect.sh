@@ -1,6 +1,7 @@
 # Everything the compliance checks of a host's roles read, in one SSH round trip (run as root
 # by host.py): the sections named as arguments — the roles' declared `Reads` — each after a line
-# "@@@ name", with UNITS, PACKAGES and FILES (also from the roles) and KIOSK set; then each file
+# "@@@ name", with UNITS, PACKAGES and FILES (also from the roles), KIOSK, NODE_EXPORTER and
+# PROMETHEUS (where the monitoring listens) set; then each file
 # of FILES the host has as a section "file PATH". Nothing secret leaves the host: of the kiosk's
 # password only whether one is set, of WireGuard keys only the public halves (`wg show … dump`
 # would print the private key).
@@ -55,6 +56,12 @@ read_wg_keyfiles() {
     done
 }
 read_now() { date +%s; }
+# What the monitoring answers, asked on the host itself (the firewall accepts loopback; the
+# address is the one it must listen on, so an exporter listening elsewhere answers nothing):
+# the exporter's metrics on the roles' units and tunnels, and Prometheus's active targets.
+fetch() { python3 -c 'import sys, urllib.request as u; sys.stdout.write(u.urlopen(sys.argv[1], timeout=5).read().decode())' "$1" 2>&1 | tail -c 200000; }
+read_node_metrics() { fetch "http://$NODE_EXPORTER/metrics" | grep -E '^(tcd_wireguard_|node_systemd_unit_state|Traceback|urllib)' ; }
+read_prometheus_targets() { fetch "http://$PROMETHEUS/api/v1/targets?state=active"; }
 
 for name in "$@"; do
     section "$name"

@@ -17,6 +17,8 @@ from testinfra.host import Host
 
 from roles.declaration import Reads, Role, RoleData
 from roles.kiosk.defaults import KIOSK_USER
+from roles.monitoring_agent.role import MONITORING_AGENT
+from roles.monitoring_hub.role import MONITORING_HUB
 from roles.registry import role
 from tcd.compliance.plan import SuiteHost, SuitePlan
 from tcd.planning.hostdata import HostData
@@ -92,11 +94,21 @@ class CheckedHost:
                 UNITS=" ".join(wanted.units),
                 PACKAGES=" ".join(wanted.packages),
                 FILES=" ".join(wanted.files),
+                **self._listening(),
             )
             sections = output.split("\n@@@ ")[1:]
             return {name: body for name, _, body in (p.partition("\n") for p in sections)}
 
         return self.fact("snapshot", read)
+
+    def _listening(self) -> dict[str, str]:
+        """Where the monitoring must answer on this host, for collect.sh to ask it there."""
+        found = {}
+        if self.data.has(MONITORING_AGENT):
+            found["NODE_EXPORTER"] = self.of(MONITORING_AGENT).listen[0]
+        if self.data.has(MONITORING_HUB):
+            found["PROMETHEUS"] = self.of(MONITORING_HUB).listen
+        return found
 
     def section(self, name: str) -> str:
         """A section of the snapshot; one no role of the host declared is a bug of the suite."""

@@ -94,3 +94,26 @@ def _addresses(rule: Rule, field: str) -> netaddr.IPSet | None:
                 else:
                     found.add(value)
     return found
+
+
+def accepting_rules(target: CheckedHost, port: int, allowed: netaddr.IPSet) -> int:
+    """How many input rules accept `port` from a source named; AssertionError if a rule accepts
+    it from anywhere, or from a source outside `allowed`."""
+    rules = ruleset(target)
+    found = 0
+    for chain in input_chains(rules):
+        for rule in rules_of(rules, chain):
+            matched = ports(rule)
+            if not accepts(rule) or housekeeping(rule) or (matched and port not in matched):
+                continue
+            where = sources(rule)
+            assert where is not None, (
+                f"port {port} is accepted from anywhere (rule {rule['handle']})"
+            )
+            outside = where - allowed
+            assert not outside, (
+                f"port {port} is accepted from {', '.join(map(str, outside.iter_cidrs()))} "
+                f"(rule {rule['handle']})"
+            )
+            found += matched is not None
+    return found

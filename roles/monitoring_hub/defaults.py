@@ -1,5 +1,5 @@
-"""Defaults of roles/monitoring (both hubs). Targets, labels, intervals and retention come from
-its host data (roles/monitoring/role.py), built from the inventory, the plan and the journal."""
+"""Defaults of roles/monitoring_hub (both hubs). Targets, labels, intervals and retention come from
+its host data (roles/monitoring_hub/role.py), built from the inventory, the plan and the journal."""
 
 from tcd.model.province import Office
 

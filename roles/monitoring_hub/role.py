@@ -1,12 +1,12 @@
-"""roles/monitoring: Prometheus on the provincial hub (scrapes, probes and alerts on every
+"""roles/monitoring_hub: Prometheus on the provincial hub (scrapes, probes and alerts on every
 deployed site), federated by the central hub's Prometheus."""
 
 from pydantic import BaseModel, ConfigDict
 
 from roles.declaration import Reads, Role, RoleData, Subject
 from roles.ip_camera.defaults import ONVIF_PORT, RTSP_PORT
-from roles.monitoring import defaults
 from roles.monitoring_agent import defaults as agent
+from roles.monitoring_hub import defaults
 from tcd.model.province import Office
 
 
@@ -119,12 +119,15 @@ class MonitoringData(RoleData):
         return (ONVIF_PORT, RTSP_PORT)
 
 
-MONITORING = Role(
-    name="monitoring",
+MONITORING_HUB = Role(
+    name="monitoring_hub",
     summary="Prometheus: the provincial hub scrapes, probes and alerts; the central federates",
     applies_to=lambda s: s.hub is not None,
     data=MonitoringData,
     packages=tuple(dict.fromkeys(p for ps in defaults.PACKAGES.values() for p in ps)),
-    reads=Reads(sections=("listeners", "nft"), units=(defaults.PROMETHEUS,)),
+    reads=Reads(
+        sections=("prometheus_targets",),
+        units=(defaults.PROMETHEUS, defaults.ALERTMANAGER, defaults.BLACKBOX),
+    ),
     after_sites=True,
 )
