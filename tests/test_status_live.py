@@ -3,6 +3,7 @@
 unreachable cases against real dead ports, a silent socket and real `ssh`. No lab, no mock:
 nothing here leaves 127.0.0.1."""
 
+import contextlib
 import datetime as dt
 import http.server
 import json
@@ -137,6 +138,8 @@ def running_prometheus(
                     "job_name": "node",
                     "scrape_timeout": "1s",
                     "file_sd_configs": [{"files": [str(folder / "targets.json")]}],
+                    # as the hub's own configuration: a node's instance is its host's name
+                    "relabel_configs": [{"source_labels": ["host"], "target_label": "instance"}],
                 }
             ],
         }
@@ -287,6 +290,33 @@ def test_a_prometheus_that_does_not_answer_is_given_up_on_within_the_timeout():
         live = read_live(f"http://{LOOPBACK}:{silent.getsockname()[1]}", timeout=1)
     assert time.monotonic() - started < 3
     assert live.error is not None and live.error.endswith("no answer in time (timeout)")
+
+
+def test_a_forward_whose_far_end_refuses_gives_one_error_line():
+    """What ssh does when the hub is reached but Prometheus does not listen there: the local
+    connection is accepted, then closed without a byte."""
+    stop = threading.Event()
+    with socket.socket() as closing:
+        closing.bind((LOOPBACK, 0))
+        closing.listen(8)
+        closing.settimeout(0.2)  # the thread looks at `stop` between accepts
+
+        def close_each() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    closing.accept()[0].close()
+
+        thread = threading.Thread(target=close_each)
+        thread.start()
+        try:
+            live = read_live(f"http://{LOOPBACK}:{closing.getsockname()[1]}", timeout=2)
+        finally:
+            stop.set()
+            thread.join()
+    assert live.error is not None and "\n" not in live.error
+    assert live.error.endswith(
+        ("the connection closed without an answer", "connection reset by peer")
+    ), live.error
 
 
 class _Broken(http.server.BaseHTTPRequestHandler):
