@@ -254,10 +254,12 @@ def _reason(exc: object) -> str:
     """`connection refused` rather than `<urlopen error [Errno 111] Connection refused>`."""
     if isinstance(exc, TimeoutError):
         return "no answer in time (timeout)"
+    # an SSH forward whose far end is refused closes the local connection at once: reset,
+    # broken pipe or no status line, by a race between the request and the close
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return "the connection closed without an answer (nothing listening at the far end?)"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror[:1].lower() + exc.strerror[1:]
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return "the connection closed without an answer"
     return str(exc) or type(exc).__name__
 
 
