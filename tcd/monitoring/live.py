@@ -10,7 +10,7 @@ forward must be up within READY_TIMEOUT, the reading takes at most prometheus.TI
 import dataclasses
 
 from roles.declaration import Subject
-from roles.monitoring.role import MonitoringData
+from roles.monitoring_hub.role import MonitoringData
 from tcd.model.province import Office
 from tcd.monitoring.prometheus import TIMEOUT, LiveReport, read_live
 from tcd.onvif.forward import ForwardError, forwarded
