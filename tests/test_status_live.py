@@ -50,7 +50,7 @@ def free_port() -> int:
 
 @dataclass
 class Scraped:
-    """A node job target as roles/monitoring writes them: an address and the site's labels."""
+    """A node job target as roles/monitoring_hub writes them: an address and the site's labels."""
 
     address: str
     site: int

@@ -1,7 +1,7 @@
 """Reaching the provincial hub's Prometheus from the controller: an SSH port forward through the
 hub (as cameras are reached through their gateway), one reading, the forward closed.
 
-Prometheus listens on the hub's underlay address only (roles/monitoring), which the controller
+Prometheus listens on the hub's underlay address only (roles/monitoring_hub), which the controller
 may not be let in to; the hub itself always is. Everything is bounded, so `tcd status` stays
 quick when the field cannot be reached: ssh gives up connecting after SSH_CONNECT_TIMEOUT, the
 forward must be up within READY_TIMEOUT, the reading takes at most prometheus.TIMEOUT.

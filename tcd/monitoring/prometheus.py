@@ -1,7 +1,7 @@
 """Reading Prometheus's HTTP API (stdlib only): which site hosts its node exporters find up, since
 when the others are down, and which alerts fire, per site.
 
-Series and alerts carry the labels roles/monitoring gives every target (`site`, `site_name`,
+Series and alerts carry the labels roles/monitoring_hub gives every target (`site`, `site_name`,
 `wave`, `former_district`, and `host`, the host's name); a site Prometheus does not scrape (not
 rolled out yet) is simply absent. Whatever goes wrong on the way (refused, timeout, an HTTP
 error, an answer that is not Prometheus's JSON) becomes one line in `LiveReport.error`, never an
