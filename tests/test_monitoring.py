@@ -164,7 +164,7 @@ def test_a_host_powered_off_fires_its_alert_shows_in_status_and_resolves(monitor
         assert "TcdGatewayUnreachable" in {a["alertname"] for a in active}
         status = rolled_out.tcd("status", "--lab", "--json")
         assert status.returncode == 0, status.stderr
-        sites = {s["code"]: s for s in json.loads(status.stdout)["sites"]}
+        sites = {s["site"]: s for s in json.loads(status.stdout)["sites"]}
         assert json.loads(status.stdout)["live_error"] is None
         assert sites[25195]["live"]["down"], sites[25195]
         assert not sites[26380]["live"]["down"], sites[26380]
