@@ -33,6 +33,9 @@ def environment() -> jinja2.Environment:
         # reports are escaped (a reason quotes what a host printed); config files never are
         autoescape=jinja2.select_autoescape(["html.j2", "xml.j2", "svg.j2"]),
     )
+    # `tojson` writes Vietnamese as it is (UTF-8), not as \u escapes: the files stay readable
+    # (Prometheus's target files name every commune)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["yaml"] = yaml_scalar
     env.filters["vnd"] = format_vnd
     return env
