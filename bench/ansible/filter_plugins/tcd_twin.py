@@ -3,13 +3,16 @@
 What base reports and leaves to a person (a listener nobody declared, a SUID file, an apt or
 sysctl.d file that says otherwise) is judged by the role's own functions (roles/base/findings.py);
 the rest are the few lines of the roles' deploy code that decide which peers a WireGuard interface
-has, which sites a hub monitors and which files of a folder are strays. Needs the repository on
-PYTHONPATH (run.py sets it).
+has, which sites a hub monitors and which files of a folder are strays. And `tojson` as tcd's own
+jinja2 environment has it (tcd/render.py), so that a template writes the same file through
+Ansible. Needs the repository on PYTHONPATH (run.py sets it).
 """
 
 from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
+
+from jinja2.utils import htmlsafe_json_dumps
 
 from roles.base import defaults
 from roles.base.findings import (
@@ -21,6 +24,7 @@ from roles.base.findings import (
 )
 from roles.base.role import BaseData
 from tcd.model.province import Office
+from tcd.render import environment
 
 
 def plain(value: Any) -> Any:
@@ -195,6 +199,18 @@ def public_keys(lines: list[str]) -> dict[str, str]:
     return found
 
 
+def tojson(value: Any, indent: int | None = None) -> str:
+    """jinja2's `tojson` with the policies of tcd's environment (tcd/render.py: UTF-8 as it is,
+    keys sorted), where Ansible's is jinja2's default (non-ASCII as \\u escapes): a target file
+    naming a commune in Vietnamese is written the same by both."""
+    policies = environment().policies
+    options = dict(policies["json.dumps_kwargs"])
+    if indent is not None:
+        options["indent"] = indent
+    dumps = policies["json.dumps_function"]
+    return str(htmlsafe_json_dumps(plain(value), dumps=dumps, **options))
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -209,4 +225,5 @@ class FilterModule:
             "tcd_known_peers": known_peers,
             "tcd_monitored": monitored,
             "tcd_public_keys": public_keys,
+            "tojson": tojson,
         }
