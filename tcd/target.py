@@ -19,7 +19,7 @@ from tcd.onvif.forward import Gateway
 from tcd.onvif.secrets import FIELD_VAULT, CameraVault, vault_password
 from tcd.paths import REPO_ROOT
 from tcd.planning import Plan, plan_addresses
-from tcd.planning.addresses import HostPlan
+from tcd.planning.addresses import HostPlan, HubPlan
 from tcd.planning.hostdata import HostData, host_data
 from tcd.planning.keys import PublicKeys
 
@@ -72,10 +72,12 @@ class Target:
             variables["ansible_ssh_common_args"] = "-o PreferredAuthentications=publickey"
         return {name: value for name, value in variables.items() if value is not None}
 
-    def gateway(self, host: HostPlan) -> Gateway:
-        """How `ssh` reaches a site's gateway, for port forwards to the room's cameras."""
+    def gateway(self, host: HostPlan | HubPlan) -> Gateway:
+        """How `ssh` reaches a host for port forwards through it: a site's gateway (to the
+        room's cameras) or a hub (to its Prometheus), as rollouts reach them."""
         options = ("-F", str(self.ssh_config)) if self.ssh_config else ()
-        return Gateway(host.name, options, self._destination(host.name, host.management_address))
+        address = host.underlay_address if isinstance(host, HubPlan) else host.management_address
+        return Gateway(host.name, options, self._destination(host.name, address))
 
     def camera_vault(self) -> CameraVault:
         """The camera secrets here; VaultError when no vault password is given."""

@@ -18,6 +18,8 @@ import pytest
 from roles.base import defaults as base
 from roles.kiosk import defaults as kiosk
 from roles.kiosk.defaults import KIOSK_USER
+from roles.monitoring_agent import defaults as agent
+from roles.monitoring_hub import defaults as hub
 from roles.usb_camera.defaults import GROUP as CAMERA_GROUP
 from roles.usb_camera.defaults import UDEV_RULES
 from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
@@ -145,6 +147,17 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-25195-pc1", "TCD-KIOSK-004"): f"mkdir -p {DISPLAY_OFF}.d && printf '[Timer]\\n"
         f"OnCalendar=\\nOnCalendar=*-*-* 03:00:00\\n' > {DISPLAY_OFF}.d/override.conf "
         "&& systemctl daemon-reload",
+        # --- the monitoring: an exporter opened to every address (its file edited by hand and
+        # the exporter restarted), a port opened to anyone at runtime, the handshakes no longer
+        # written, a daemon of the hub's stopped
+        ("tcd-25217-gw1", "TCD-MON-001"): "sed -i -E 's/(--web.listen-address=[^ ]* )+"
+        f"/--web.listen-address=0.0.0.0:{agent.PORT} /' {agent.ARGS_FILE} "
+        f"&& systemctl restart {agent.SERVICE}",
+        ("tcd-25195-pc1", "TCD-MON-002"): f"nft insert rule inet tcd input tcp dport {agent.PORT}"
+        " accept",
+        ("tcd-25195-pc1", "TCD-MON-003"): f"systemctl stop {agent.WG_METRICS}.timer && rm "
+        f"{agent.TEXTFILE_DIR}/tcd_wireguard.prom",
+        ("tcd-hub-province", "TCD-MON-004"): f"systemctl stop {hub.ALERTMANAGER}",
     }
 
 
@@ -161,8 +174,18 @@ CONSEQUENCES = {
     ("tcd-26380-pc1", "TCD-FW-002"),
     ("tcd-25217-pc1", "TCD-KIOSK-002"),
     ("tcd-25195-pc1", "TCD-KIOSK-003"),
+    ("tcd-26380-pc1", "TCD-MON-002"),  # the accept-all rule lets anyone scrape
 }
-MAYBE = {("tcd-25195-pc1", "TCD-VPN-001")}
+# a tunnel stopped or down: its handshake metric goes at the timer's next run (within 15 s),
+# the exporter's socket on its address may go with the address; a masked chrony may drop out of
+# the units the exporter lists
+MAYBE = {
+    ("tcd-25195-pc1", "TCD-VPN-001"),
+    ("tcd-26380-pc1", "TCD-MON-001"),
+    ("tcd-26380-pc1", "TCD-MON-003"),
+    ("tcd-25217-gw1", "TCD-MON-003"),
+    ("tcd-25217-pc1", "TCD-MON-003"),
+}
 # repair: manual — reported by the rollout, left in place for a person
 MANUAL = {
     ("tcd-25217-pc1", "TCD-SUID-001"): f"cp /usr/bin/id {STRAY_SUID} && chmod 4755 {STRAY_SUID}",

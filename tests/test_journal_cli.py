@@ -133,7 +133,11 @@ def test_an_sqlite_journal_copied_to_postgresql_keeps_every_row_and_reads_the_sa
     with Journal(sqlite) as journal:
         write_runs(journal)
     monkeypatch.setenv(DATABASE_ENV, sqlite)
-    before = [tcd("status"), tcd("status", "--runs"), tcd("status", "--json")]
+    before = [
+        tcd("status", "--no-live"),
+        tcd("status", "--runs"),
+        tcd("status", "--json", "--no-live"),
+    ]
     assert all(r.exit_code == 0 for r in before), before
 
     copied = tcd("journal", "copy", "--to", postgres.owner_url)
@@ -143,9 +147,9 @@ def test_an_sqlite_journal_copied_to_postgresql_keeps_every_row_and_reads_the_sa
     assert naive_utc(rows(postgres.owner_url)) == naive_utc(rows(sqlite))
     monkeypatch.delenv(DATABASE_ENV)
     after = [
-        tcd("status", "--database", postgres.writer_url),
+        tcd("status", "--no-live", "--database", postgres.writer_url),
         tcd("status", "--runs", "--database", postgres.writer_url),
-        tcd("status", "--json", "--database", postgres.writer_url),
+        tcd("status", "--json", "--no-live", "--database", postgres.writer_url),
     ]
     assert [r.stdout for r in after] == [r.stdout for r in before]
     assert "@" in before[0].stdout  # the "by" column: operator@controller
@@ -183,7 +187,9 @@ def test_status_runs_lists_every_target_with_who_ran_them(postgres, tcd):
     runs = json.loads(every.stdout)
     assert {r["target"] for r in runs} == {"field", "lab t"}
     assert all(r["operator"] and r["controller"] for r in runs)
-    sites = json.loads(tcd("status", "--json", "--database", postgres.writer_url).stdout)
+    sites = json.loads(
+        tcd("status", "--json", "--no-live", "--database", postgres.writer_url).stdout
+    )
     (site,) = [s for s in sites["sites"] if s["site"] == 26380]
     assert site["operator"] and site["controller"] and sites["spooled"] == 0
 
@@ -261,7 +267,7 @@ def test_the_password_is_found_nowhere(postgres: PostgresDatabase, tmp_path):
     try:
         outputs = [
             cli("journal", "copy", "--from", sqlite, "--to", postgres.owner_url, env=env),
-            cli("status", env=env),
+            cli("status", "--no-live", env=env),
             cli("status", "--runs", env=env),
             cli(
                 "journal",

@@ -1,4 +1,4 @@
-"""The monitoring config files (roles/monitoring's templates) rendered for both hubs from the
+"""The monitoring config files (roles/monitoring_hub's templates) rendered for both hubs from the
 real inventory, with the field's values and the lab's, and checked by Prometheus's own tools:
 Debian's, unpacked by ./dev setup into .tools (nothing is started, no lab, no root).
 
@@ -18,8 +18,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from roles.monitoring import defaults
-from roles.monitoring.role import MONITORING, MonitoringData
+from roles.monitoring_hub import defaults
+from roles.monitoring_hub.role import MONITORING_HUB, MonitoringData
 from tcd.lab.addressing import LAB_MONITORING, lab_inventory
 from tcd.loading import load_inventory
 from tcd.model.province import Office
@@ -38,6 +38,7 @@ TEMPLATES = sorted(
     str(p.relative_to(TEMPLATES_DIR))
     for pattern in ("etc/prometheus/**/*.j2", "etc/default/prometheus*.j2")
     for p in TEMPLATES_DIR.glob(pattern)
+    if p.name != "prometheus-node-exporter.j2"  # the agent's (roles/monitoring_agent)
 )
 ALERTS = {
     "TcdSiteDown",
@@ -83,7 +84,7 @@ def monitoring_data(values: str) -> dict[Office, MonitoringData]:
         spokes={name: {Office.PROVINCE: "k", Office.CENTRAL: "k"} for name in PILOT_GATEWAYS},
     )
     found = host_data(inventory, plan_addresses(inventory), inventory.sites.values(), keys)
-    hubs = [d.of(MONITORING) for d in found.values() if d.has(MONITORING)]
+    hubs = [d.of(MONITORING_HUB) for d in found.values() if d.has(MONITORING_HUB)]
     return {m.office: m for m in hubs}
 
 

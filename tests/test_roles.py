@@ -86,8 +86,8 @@ def test_every_host_gets_exactly_its_roles(inventory):
     assert got == {name: [r.name for r in roles] for name, roles in expected.items()}
     # the pilot has each shape: a PC as gateway with an IP camera, a gateway of its own, a PC
     # with a USB camera
-    assert expected["tcd-26380-pc1"] == [BASE, KIOSK, VPN_SPOKE]
-    assert expected["tcd-25217-gw1"] == [BASE, VPN_SPOKE]
+    assert expected["tcd-26380-pc1"] == [BASE, KIOSK, VPN_SPOKE, MONITORING_AGENT]
+    assert expected["tcd-25217-gw1"] == [BASE, VPN_SPOKE, MONITORING_AGENT]
     assert expected["tcd-25195-pc1"] == [BASE, KIOSK, VPN_SPOKE, USB_CAMERA, MONITORING_AGENT]
     assert expected["tcd-26380-cam1"] == [IP_CAMERA]
 

@@ -59,7 +59,8 @@ def journal(tmp_path, monkeypatch):
 
 def test_the_status_page_renders_offline_in_chromium(tcd, tmp_path, journal):
     page = tmp_path / "status.html"
-    result = tcd("status", "--html", str(page))
+    # offline: the field's hub is not asked (tests/test_status_live.py covers the live column)
+    result = tcd("status", "--html", str(page), "--no-live")
     assert result.exit_code == 0, result.stderr
 
     # self-contained: nothing the page would fetch (styles inline, no scripts, no images)

@@ -70,6 +70,11 @@ class ServiceForward(_Part):
     comment: str
 
 
+class ProbeMasquerade(_Part):
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+
+
 class Route(_Part):
     to: str
     via: str
@@ -95,7 +100,7 @@ class BaseData(RoleData):
     masquerade: Masquerade | None
     # the provincial hub's probes of the room's cameras leave as this gateway's LAN address: a
     # camera answers its LAN only (it has no route to the tunnels)
-    probe_masquerade: Masquerade | None
+    probe_masquerade: ProbeMasquerade | None
     port_forwards: tuple[PortForward, ...]
     service_forwards: tuple[ServiceForward, ...]
     listeners: tuple[Listener, ...]  # the other roles' (base's own are in defaults.LISTENERS)
@@ -209,7 +214,7 @@ class _Opened:
     listeners: tuple[Listener, ...] = ()
     port_forwards: tuple[PortForward, ...] = ()
     service_forwards: tuple[ServiceForward, ...] = ()
-    probe_masquerade: Masquerade | None = None
+    probe_masquerade: ProbeMasquerade | None = None
     ssh_forward_to: tuple[Forward, ...] = ()
 
 
@@ -284,7 +289,7 @@ def _agent(subject: Subject, agent: AgentData) -> _Opened:
         )
         for camera in cameras
     )
-    masquerade = Masquerade(sources=(provincial,), interfaces=()) if cameras else None
+    masquerade = ProbeMasquerade(sources=(provincial,), destinations=cameras) if cameras else None
     return _Opened(
         inputs=inputs,
         listeners=listeners,

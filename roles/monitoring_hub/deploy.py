@@ -6,6 +6,7 @@ is checked by the program that reads it, on the hub, before the program is told 
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.api.operation import OperationMeta
+from pyinfra.facts.server import Command
 from pyinfra.operations import server, systemd
 
 from roles.common.files import template
@@ -17,6 +18,7 @@ from tcd.model.province import Office
 
 TARGETS = ("nodes", "gateways", "cameras")
 BLACKBOX_DROPIN = f"/etc/systemd/system/{defaults.BLACKBOX}.d/10-tcd.conf"
+BLACKBOX_BIN = "/usr/bin/prometheus-blackbox-exporter"
 
 
 @deploy("Monitoring")
@@ -39,33 +41,48 @@ def main() -> None:
     _daemon(
         data,
         defaults.PROMETHEUS,
-        configs,
+        configs=configs,
         check=f"promtool check config {defaults.PROMETHEUS_CONFIG}",
     )
     if provincial:
         _daemon(
             data,
             defaults.ALERTMANAGER,
-            [template("etc/prometheus/alertmanager.yml.j2", defaults.ALERTMANAGER_CONFIG,
-                      **context)],
+            configs=[
+                template("etc/prometheus/alertmanager.yml.j2", defaults.ALERTMANAGER_CONFIG,
+                         **context)
+            ],
             check=f"amtool check-config {defaults.ALERTMANAGER_CONFIG}",
         )  # fmt: skip
+        # its ICMP probe opens a raw socket: Debian grants that with a file capability, asked
+        # at install (debconf), which a non-interactive install answers no (an empty set, which
+        # also clears what the unit could grant); checked on the file itself, as drift
+        caps = host.get_fact(Command, command=f"getcap {BLACKBOX_BIN} 2>/dev/null || true") or ""
+        granted = [] if "cap_net_raw=ep" in caps else [
+            server.shell(name="blackbox may ping (cap_net_raw)",
+                         commands=[f"setcap cap_net_raw=ep {BLACKBOX_BIN}"])
+        ]  # fmt: skip
         _daemon(
             data,
             defaults.BLACKBOX,
-            [template("etc/prometheus/blackbox.yml.j2", defaults.BLACKBOX_CONFIG, **context)],
+            configs=[
+                template("etc/prometheus/blackbox.yml.j2", defaults.BLACKBOX_CONFIG, **context)
+            ],
             check=f"prometheus-blackbox-exporter --config.file={defaults.BLACKBOX_CONFIG}"
             " --config.check",
             dropin=BLACKBOX_DROPIN,
+            restart_when=granted,
         )
 
 
 def _daemon(
     data: MonitoringData,
     unit: str,
+    *,
     configs: list[OperationMeta],
     check: str,
     dropin: str | None = None,
+    restart_when: list[OperationMeta] | None = None,
 ) -> None:
     """`unit` running with its arguments and its drop-in (restarted when they change; no
     drop-in of anyone else's) and its configs (checked on the hub, then reloaded: a config it
@@ -84,7 +101,7 @@ def _daemon(
         _if=lambda: any(op.did_change() for op in configs),
     )
     service(f"{name} running", unit)
-    restart = [args, *unit_files]
+    restart = [args, *unit_files, *(restart_when or [])]
     systemd.service(
         name=f"{name} restarted",
         service=unit,

@@ -178,20 +178,35 @@ def ssh(
     os.execvp(argv[0], argv)
 
 
+MachineArgument = Annotated[
+    str, typer.Argument(help="A lab host (tcd-26380-pc1, tcd-hub-province) or IP camera.")
+]
+
+
 @app.command()
-def stop(host: HostArgument) -> None:
-    """Power a lab host off, as a site going offline (its disk is kept)."""
+def stop(host: MachineArgument) -> None:
+    """Power a lab host off, as a site going offline (its disk is kept), or unplug a lab IP
+    camera (its settings are kept)."""
     settings = lab_settings()
-    _guard(lambda: lab_ops.stop_host(settings, host))
+    state = _guard(lambda: lab_ops.load_state(settings))
+    if any(c.name == host for c in state.cameras):
+        _guard(lambda: lab_cameras.power(settings, state, host, on=False))
+    else:
+        _guard(lambda: lab_ops.stop_host(settings, host))
     console.print(f"{host} stopped")
 
 
 @app.command()
-def start(host: HostArgument) -> None:
-    """Boot a stopped lab host again and wait until it answers on SSH."""
+def start(host: MachineArgument) -> None:
+    """Boot a stopped lab host again and wait until it answers on SSH, or plug a lab IP camera
+    back in."""
     settings = lab_settings()
-    with RichReporter() as reporter:
-        _guard(lambda: lab_ops.start_host(settings, host, reporter))
+    state = _guard(lambda: lab_ops.load_state(settings))
+    if any(c.name == host for c in state.cameras):
+        _guard(lambda: lab_cameras.power(settings, state, host, on=True))
+    else:
+        with RichReporter() as reporter:
+            _guard(lambda: lab_ops.start_host(settings, host, reporter))
     console.print(f"{host} started")
 
 

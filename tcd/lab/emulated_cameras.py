@@ -159,6 +159,19 @@ def stop_camera(camera: LabCamera) -> None:
     camera.pid = None
 
 
+def power(settings: LabSettings, state: LabState, name: str, on: bool) -> None:
+    """Unplug a lab camera (its process ends, its memory is kept) or plug it back in."""
+    camera = state.camera(name)
+    running = camera.pid is not None and alive(camera.pid)
+    if running == on:
+        raise LabCameraError(f"{name} is already {'running' if on else 'stopped'}")
+    if on:
+        camera.pid = start_camera(settings, camera)
+    else:
+        stop_camera(camera)
+    state.save(settings.state_file)
+
+
 def reset_camera(settings: LabSettings, state: LabState, name: str) -> None:
     """Factory settings: stop the camera, forget what it was told, start it again."""
     camera = state.camera(name)

@@ -3,6 +3,8 @@
 Cameras sit on the reception room's LAN behind the gateway, which the controller already reaches
 over SSH; their ONVIF and RTSP ports are forwarded to loopback ports on the controller for the
 time of the work, so no camera port is ever opened towards the WAN or the tunnels.
+
+`tcd status` reaches the provincial hub's Prometheus the same way, through the hub.
 """
 
 import socket
@@ -22,7 +24,8 @@ class ForwardError(RuntimeError):
 
 @dataclass(frozen=True)
 class Gateway:
-    """How `ssh` reaches a site's gateway: options (a lab's -F ssh_config) and destination."""
+    """How `ssh` reaches the host forwards go through (a site's gateway, or a hub): options (a
+    lab's -F ssh_config) and destination."""
 
     name: str
     ssh_options: tuple[str, ...]
@@ -39,8 +42,11 @@ def _free_ports(count: int) -> list[int]:
 
 
 @contextmanager
-def forwarded(gateway: Gateway, address: str, ports: Sequence[int]) -> Iterator[dict[int, int]]:
-    """{camera port: loopback port} while the block runs; the ssh process ends with it."""
+def forwarded(
+    gateway: Gateway, address: str, ports: Sequence[int], ready_timeout: float = READY_TIMEOUT
+) -> Iterator[dict[int, int]]:
+    """{remote port: loopback port} while the block runs; the ssh process ends with it.
+    ForwardError if ssh is not logged in within `ready_timeout` seconds."""
     local = _free_ports(len(ports))
     pairs = zip(local, ports, strict=True)
     tunnels = [arg for lp, rp in pairs for arg in ("-L", _spec(lp, address, rp))]
@@ -56,7 +62,7 @@ def forwarded(gateway: Gateway, address: str, ports: Sequence[int]) -> Iterator[
     ssh = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        _wait_listening(ssh, local[0], gateway.name)
+        _wait_listening(ssh, local[0], gateway.name, ready_timeout)
         yield dict(zip(ports, local, strict=True))
     finally:
         ssh.terminate()
@@ -73,10 +79,10 @@ def _spec(local: int, address: str, remote: int) -> str:
     return ":".join((LOOPBACK, str(local), address, str(remote)))
 
 
-def _wait_listening(ssh: subprocess.Popen[str], port: int, gateway: str) -> None:
+def _wait_listening(ssh: subprocess.Popen[str], port: int, gateway: str, timeout: float) -> None:
     """ssh opens its local listeners only once logged in: a connect that succeeds means the
     forward works as far as the gateway."""
-    deadline = time.monotonic() + READY_TIMEOUT
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ssh.poll() is not None:
             said = (ssh.stderr.read() if ssh.stderr else "").strip().splitlines()
@@ -87,4 +93,4 @@ def _wait_listening(ssh: subprocess.Popen[str], port: int, gateway: str) -> None
                 return
         except OSError:
             time.sleep(0.1)
-    raise ForwardError(f"no SSH port forward through {gateway} within {READY_TIMEOUT:.0f} s")
+    raise ForwardError(f"no SSH port forward through {gateway} within {timeout:g} s")
