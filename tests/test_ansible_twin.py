@@ -1,11 +1,13 @@
 """The Ansible twin (bench/ansible/) does the roles' work: its playbook is valid Ansible, and it
 renders every file the pyinfra roles render on a host, from the same templates, with every
-variable each template reads, at the same paths and modes.
+variable each template reads, at the same paths and modes; the monitoring roles' files, written
+by Ansible itself, say the same as the roles'.
 
 The pyinfra side is read from the roles' own code: their deploys are prepared for each pilot
 host against pyinfra's fake connector (no host is touched), and every file `roles/common/files.
 template()` uploads is recorded. The twin's side is read from its task files: each template task,
-with the include and loop it sits in, evaluated with the host's exported variables.
+with the include and loop it sits in, evaluated with the host's exported variables (and, for
+the contents, run by ansible-playbook on this machine, into a temporary folder).
 
 Running the twin on a lab (a fresh lab, `tcd verify`, a second run changing nothing) takes
 several minutes for one site on the project's 2-core machine: the benchmark does it
@@ -17,6 +19,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,6 +39,7 @@ import roles.common.files
 from roles.declaration import HostFacts
 from roles.registry import role
 from tcd.loading import load_inventory
+from tcd.model.province import Office
 from tcd.paths import TEMPLATES_DIR
 from tcd.planning import plan_addresses
 from tcd.planning.hostdata import HostData, host_data
@@ -94,16 +98,20 @@ def test_the_playbook_is_valid_ansible(exported: Path, tmp_path: Path) -> None:
 # ---- what the pyinfra roles render ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pilot_data() -> dict[str, HostData]:
+def _pilot_data(keys: PublicKeys) -> dict[str, HostData]:
     inventory = load_inventory(INVENTORY)
     plan = plan_addresses(inventory)
     sites = inventory.select(wave="pilot")
     names = {h.name for s in sites for h in plan.sites[s.code].hosts} | {
         h.name for h in plan.hubs.values()
     }
-    data = host_data(inventory, plan, inventory.sites.values(), PublicKeys(), apt_update=False)
+    data = host_data(inventory, plan, inventory.sites.values(), keys, apt_update=False)
     return {name: data[name] for name in sorted(names)}
+
+
+@pytest.fixture(scope="module")
+def pilot_data() -> dict[str, HostData]:
+    return _pilot_data(PublicKeys())
 
 
 _INSTANT = {"fake_delay": 0, "fake_delay_jitter": 0}  # the fake connector sleeps otherwise
@@ -111,12 +119,14 @@ _INSTANT = {"fake_delay": 0, "fake_delay_jitter": 0}  # the fake connector sleep
 
 class _Recorder:
     """pyinfra's files module as roles/common/files.py sees it: every upload of a rendered
-    template is recorded (destination, mode) under the host and role being prepared."""
+    template is recorded (destination, mode; and its content) under the host and role being
+    prepared."""
 
     def __init__(self, real: ModuleType) -> None:
         self.real = real
         self.where: tuple[str, str] = ("", "")
         self.found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        self.contents: dict[tuple[str, str], str] = {}  # (host, destination) -> content
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -124,23 +134,22 @@ class _Recorder:
     def put(self, **arguments: Any) -> Any:
         mode = str(arguments["mode"]).zfill(4)
         self.found.setdefault(self.where, set()).add((arguments["dest"], mode))
+        self.contents[(self.where[0], arguments["dest"])] = arguments["src"].getvalue()
         return self.real.put(**arguments)
 
 
-@pytest.fixture(scope="module")
-def pyinfra_renders(
-    pilot_data: dict[str, HostData],
-) -> Iterator[dict[tuple[str, str], set[tuple[str, str]]]]:
-    """(host, role) -> {(destination, mode)} of every template the role renders there, its
-    deploy prepared against pyinfra's fake connector as on a lab host (a container)."""
+@contextmanager
+def _prepared(data: dict[str, HostData], only: set[str] | None = None) -> Iterator[_Recorder]:
+    """The roles' deploys (those named `only`, or all) prepared for `data`'s hosts against
+    pyinfra's fake connector as on a lab host (a container), their uploads recorded."""
     answers = {
         "systemd-detect-virt": "systemd-nspawn",
         "uname -s": "Linux",
         re.compile(r"^command -v \S+ \|\| true$"): "/usr/bin/found",
     }
     hosts = [
-        (f"@fake/{name}", {**data.pyinfra(), "fake_responses": answers, **_INSTANT})
-        for name, data in pilot_data.items()
+        (f"@fake/{name}", {**values.pyinfra(), "fake_responses": answers, **_INSTANT})
+        for name, values in data.items()
     ]
     state = State(inventory=PyinfraInventory((hosts, {})), config=Config(SUDO=True))
     state.set_stage(StateStage.Connect)
@@ -152,8 +161,18 @@ def pyinfra_renders(
         for host in state.inventory:
             name = host.name.removeprefix("@fake/")
             for each in map(role, HostFacts.of(host.data).roles):
-                recorder.where = (name, each.name)
-                add_deploy(state, each.deploy_module().main, host=[host])
+                if only is None or each.name in only:
+                    recorder.where = (name, each.name)
+                    add_deploy(state, each.deploy_module().main, host=[host])
+        yield recorder
+
+
+@pytest.fixture(scope="module")
+def pyinfra_renders(
+    pilot_data: dict[str, HostData],
+) -> Iterator[dict[tuple[str, str], set[tuple[str, str]]]]:
+    """(host, role) -> {(destination, mode)} of every template the role renders there."""
+    with _prepared(pilot_data) as recorder:
         yield recorder.found
 
 
@@ -260,3 +279,104 @@ def test_each_template_gets_every_variable_it_reads(
                 assert not missing, f"{host}: {dest} reads {missing}, which the twin never sets"
                 checked += 1
     assert checked
+
+
+# ---- what the files say ----------------------------------------------------------------------
+
+MONITORING = ("monitoring_agent", "monitoring_hub")
+# both hubs and a gateway with a PC behind it (a template task costs Ansible about a second
+# here: the other agents' files differ from this one's by their values only)
+MONITORED = ("tcd-hub-province", "tcd-hub-central", "tcd-25217-gw1")
+
+
+def _some_deployed() -> PublicKeys:
+    """25195's and 25217's gateways deployed (their keys towards both offices known), 26380's
+    key towards the central office only: the provincial hub monitors the first two."""
+    plan = plan_addresses(load_inventory(INVENTORY))
+    key = "k" * 43 + "="
+    gateway = {code: plan.sites[code].gateway.name for code in (25195, 25217, 26380)}
+    both = dict.fromkeys(Office, key)
+    return PublicKeys(
+        spokes={gateway[25195]: both, gateway[25217]: both, gateway[26380]: {Office.CENTRAL: key}}
+    )
+
+
+def test_the_twin_writes_the_monitoring_files_the_roles_write(
+    exported: Path, tmp_path: Path
+) -> None:
+    """The monitoring roles' files, rendered by Ansible's template module through the twin's
+    own tasks (their variables, the hubs' sites monitored, the filters), say what the roles'
+    say, byte for byte: with some sites deployed and one not."""
+    keys = _some_deployed()
+    data = {name: values for name, values in _pilot_data(keys).items() if name in MONITORED}
+    with _prepared(data, set(MONITORING)) as recorder:
+        roles_write = recorder.contents
+    assert any(dest.endswith("nodes.json") for _, dest in roles_write)
+    everywhere = yaml.safe_load((exported.parent / "group_vars" / "all.yml").read_text())
+    plays: list[dict[str, Any]] = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "ansible.builtin.set_fact": {
+                        "twin_keys": {
+                            "hubs": {},
+                            "spokes": {
+                                gateway: {office.value: key for office, key in offices.items()}
+                                for gateway, offices in keys.spokes.items()
+                            },
+                        }
+                    }
+                }
+            ],
+        }
+    ]
+    out = tmp_path / "out"
+    for host, values in data.items():
+        variables = yaml.safe_load((exported.parent / "host_vars" / f"{host}.yml").read_text())
+        variables |= everywhere
+        tasks: list[dict[str, Any]] = []
+        for name in MONITORING:
+            if name not in values.facts.roles:
+                continue
+            main = TWIN / "roles" / name / "tasks" / "main.yml"
+            facts = [task for task in _tasks(main) if "ansible.builtin.set_fact" in task]
+            tasks += facts
+            given = set(variables) | {k for t in facts for k in t["ansible.builtin.set_fact"]}
+            for dest, _, task, scope in twin_templates(main, dict(variables)):
+                (out / host / dest.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+                arguments = dict(task[TEMPLATE])
+                arguments |= {
+                    "src": _render(arguments["src"], scope),
+                    "dest": str(out / host / dest.lstrip("/")),
+                }
+                del arguments["owner"], arguments["group"]  # the content is compared
+                # the task's and its includes' variables, the loops' items
+                here = {k: v for k, v in scope.items() if k not in given}
+                tasks.append({"name": dest, TEMPLATE: arguments, "vars": here})
+        plays.append({"hosts": host, "gather_facts": False, "tasks": tasks})
+    playbook = tmp_path / "monitoring.yml"
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
+    local = {"ansible_connection": "local"}  # this machine, into tmp_path
+    hosts = tmp_path / "local.yml"
+    hosts.write_text(yaml.safe_dump({"all": {"hosts": dict.fromkeys(data, local)}}))
+    done = subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", str(exported), "-i", str(hosts), str(playbook)],
+        cwd=TWIN,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    twin_writes = {
+        (path.relative_to(out).parts[0], "/" + "/".join(path.relative_to(out).parts[1:])): (
+            path.read_text(encoding="utf-8")
+        )
+        for path in out.rglob("*")
+        if path.is_file()
+    }
+    assert set(twin_writes) == set(roles_write)
+    for (host, dest), content in roles_write.items():
+        assert twin_writes[(host, dest)] == content, f"{host}: {dest}"

@@ -8,8 +8,10 @@ writes into `<lab state>/ansible-twin/` (or `--out`):
   sites and both hubs (tcd.exports.ansible): groups per wave, kind, site, district, `hub`; the
   lab's addresses, reached through its ssh_config (`all: vars:`);
 - `host_vars/<host>.yml` — each host's role data exactly as `tcd rollout` gives pyinfra
-  (tcd.planning.hostdata: `tcd_host`, and `tcd_<role>` for each of its roles), the values the
-  roles' templates are rendered from;
+  (tcd.planning.hostdata: `tcd_host`, and `tcd_<role>` for each of its roles, with the data
+  model's properties beside its fields), the values the roles' templates are rendered from; a
+  hub's also `tcd_monitoring_targets`, what it would scrape and probe were every site deployed
+  (the twin keeps those of the sites deployed at run time);
 - `group_vars/all.yml` — each role's policy defaults (`roles/<name>/defaults.py`, under
   `tcd_defaults.<role>`), the templates folder, the WireGuard public keys known so far and where
   they are kept, and every site's gateway (the hubs' peers).
@@ -29,9 +31,9 @@ import yaml
 from pydantic_core import to_jsonable_python
 
 from roles.base.findings import apt_dropin_values_command
-from roles.base.role import BaseData
 from roles.common.wireguard import KEY_DIR
-from roles.declaration import HostFacts, Reach, Role
+from roles.declaration import HostFacts, Reach, Role, RoleData, Subject
+from roles.monitoring_hub.role import MonitoringData
 from roles.registry import ROLES, role
 from tcd.exports.ansible import dump_ansible_inventory
 from tcd.lab.settings import DEFAULT_CACHE, LabSettings
@@ -66,14 +68,52 @@ def role_defaults(each: Role) -> dict[str, Any]:
     }
 
 
+def properties(values: RoleData) -> dict[str, Any]:
+    """The properties of a role's data model (base's `sysctl`, the agent's `unit_include`, the
+    hub's `packages`, …): templates read them as they read fields, `model_dump` leaves them
+    out."""
+    own = (
+        name
+        for cls in type(values).__mro__
+        if issubclass(cls, RoleData) and cls is not RoleData
+        for name, value in vars(cls).items()
+        if isinstance(value, property)
+    )
+    return {name: to_jsonable_python(getattr(values, name)) for name in own}
+
+
 def host_variables(data: HostData) -> dict[str, Any]:
     """A host's pyinfra host data as Ansible variables, under the same names."""
     found: dict[str, Any] = {HostFacts.KEY: data.facts.model_dump(mode="json")}
     for name, values in data.roles.items():
-        dumped = values.model_dump(mode="json")
-        if isinstance(values, BaseData):
-            dumped["sysctl"] = values.sysctl  # a property: its sysctl.d file is rendered from it
-        found[role(name).data_key] = dumped
+        found[role(name).data_key] = values.model_dump(mode="json") | properties(values)
+    return found
+
+
+def monitoring_targets(target: Target, plan: Plan) -> dict[str, dict[str, Any]]:
+    """Per hub, its targets (nodes, gateways, cameras) were every site deployed: its
+    MonitoringData built with every gateway's key known (roles/monitoring_hub/role.py). The
+    role keeps the sites whose gateway's key towards the province is known when the hubs are
+    deployed (after the sites): the twin keeps them at run time (filter `tcd_monitored`)."""
+    every = PublicKeys(
+        spokes={
+            site_plan.gateway.name: dict.fromkeys(plan.hubs, "known")
+            for site_plan in plan.sites.values()
+            if site_plan.gateway is not None
+        }
+    )
+    found = {}
+    for hub in plan.hubs.values():
+        subject = Subject(
+            name=hub.name,
+            inventory=target.inventory,
+            plan=plan,
+            keys=every,
+            apt_update=target.apt_update,
+            hub=hub,
+        )
+        data = MonitoringData.build(subject).model_dump(mode="json")
+        found[hub.name] = {kind: data[kind] for kind in ("nodes", "gateways", "cameras")}
     return found
 
 
@@ -122,8 +162,12 @@ def export(
     out.mkdir(parents=True, exist_ok=True)
     hosts = out / "hosts.yml"
     hosts.write_text(dump_ansible_inventory(records, target.ansible_variables()))
+    hubs = monitoring_targets(target, plan)
     for record in records:
-        dump(out / "host_vars" / f"{record.name}.yml", host_variables(data[record.name]))
+        variables = host_variables(data[record.name])
+        if record.name in hubs:
+            variables["tcd_monitoring_targets"] = hubs[record.name]
+        dump(out / "host_vars" / f"{record.name}.yml", variables)
     dump(
         out / "group_vars" / "all.yml",
         {

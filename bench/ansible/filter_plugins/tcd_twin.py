@@ -3,11 +3,16 @@
 What base reports and leaves to a person (a listener nobody declared, a SUID file, an apt or
 sysctl.d file that says otherwise) is judged by the role's own functions (roles/base/findings.py);
 the rest are the few lines of the roles' deploy code that decide which peers a WireGuard interface
-has and which files of a folder are strays. Needs the repository on PYTHONPATH (run.py sets it).
+has, which sites a hub monitors and which files of a folder are strays. And `tojson` as tcd's own
+jinja2 environment has it (tcd/render.py), so that a template writes the same file through
+Ansible. Needs the repository on PYTHONPATH (run.py sets it).
 """
 
 from collections.abc import Callable, Mapping
+from pathlib import PurePosixPath
 from typing import Any
+
+from jinja2.utils import htmlsafe_json_dumps
 
 from roles.base import defaults
 from roles.base.findings import (
@@ -18,6 +23,8 @@ from roles.base.findings import (
     unexpected_suid_sgid,
 )
 from roles.base.role import BaseData
+from tcd.model.province import Office
+from tcd.render import environment
 
 
 def plain(value: Any) -> Any:
@@ -30,10 +37,17 @@ def plain(value: Any) -> Any:
     return value
 
 
-def strays(found: list[str], ours: list[str]) -> list[str]:
-    """The files `find` listed that are not `ours` (roles/common/files.py: only_ours)."""
+def strays(found: list[str], ours: list[str], folder: str | None = None) -> list[str]:
+    """The files `find` listed that are not `ours` (roles/common/files.py: only_ours); with
+    `folder`, only those directly in it (one listing of several units' drop-in folders)."""
     keep = set(ours)
-    return sorted(path for path in found if path and path not in keep)
+    return sorted(
+        path
+        for path in found
+        if path
+        and path not in keep
+        and (folder is None or str(PurePosixPath(path).parent) == folder)
+    )
 
 
 def findings(reads: dict[str, list[str]], base: dict[str, Any]) -> list[str]:
@@ -153,6 +167,27 @@ def known_peers(
     return known
 
 
+def monitored(
+    every: dict[str, list[dict[str, Any]]],
+    gateways: list[dict[str, Any]],
+    spokes: dict[str, dict[str, str]],
+) -> dict[str, list[dict[str, Any]]]:
+    """A hub's targets as MonitoringData.build makes them (roles/monitoring_hub/role.py): of
+    `every` (its nodes, gateways and cameras were every site deployed, in the plan's order),
+    those of the sites whose gateway's key towards the province is known (as the hub's peers,
+    from the same keys)."""
+    known = plain(spokes)
+    deployed = {
+        str(gateway["site"])
+        for gateway in plain(gateways)
+        if Office.PROVINCE.value in known.get(gateway["name"], {})
+    }
+    return {
+        kind: [target for target in targets if target["labels"]["site"] in deployed]
+        for kind, targets in plain(every).items()
+    }
+
+
 def public_keys(lines: list[str]) -> dict[str, str]:
     """{interface: public key} from lines 'IFACE<TAB>KEY' (an interface without a key yet has
     no key after the tab)."""
@@ -162,6 +197,18 @@ def public_keys(lines: list[str]) -> dict[str, str]:
         if key.strip():
             found[interface] = key.strip()
     return found
+
+
+def tojson(value: Any, indent: int | None = None) -> str:
+    """jinja2's `tojson` with the policies of tcd's environment (tcd/render.py: UTF-8 as it is,
+    keys sorted), where Ansible's is jinja2's default (non-ASCII as \\u escapes): a target file
+    naming a commune in Vietnamese is written the same by both."""
+    policies = environment().policies
+    options = dict(policies["json.dumps_kwargs"])
+    if indent is not None:
+        options["indent"] = indent
+    dumps = policies["json.dumps_function"]
+    return str(htmlsafe_json_dumps(plain(value), dumps=dumps, **options))
 
 
 class FilterModule:
@@ -176,5 +223,7 @@ class FilterModule:
             "tcd_peer_repairs": peer_repairs,
             "tcd_hub_peers": hub_peers,
             "tcd_known_peers": known_peers,
+            "tcd_monitored": monitored,
             "tcd_public_keys": public_keys,
+            "tojson": tojson,
         }
