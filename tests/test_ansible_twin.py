@@ -37,6 +37,8 @@ from pyinfra.api.state import StateStage
 
 import roles.common.files
 from roles.declaration import HostFacts
+from roles.monitoring_agent.role import MONITORING_AGENT
+from roles.monitoring_hub.role import MONITORING_HUB
 from roles.registry import role
 from tcd.loading import load_inventory
 from tcd.model.province import Office
@@ -283,7 +285,7 @@ def test_each_template_gets_every_variable_it_reads(
 
 # ---- what the files say ----------------------------------------------------------------------
 
-MONITORING = ("monitoring_agent", "monitoring_hub")
+MONITORING = (MONITORING_AGENT.name, MONITORING_HUB.name)
 # both hubs and a gateway with a PC behind it (a template task costs Ansible about a second
 # here: the other agents' files differ from this one's by their values only)
 MONITORED = ("tcd-hub-province", "tcd-hub-central", "tcd-25217-gw1")
