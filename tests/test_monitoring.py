@@ -153,15 +153,17 @@ def test_a_host_powered_off_fires_its_alert_shows_in_status_and_resolves(monitor
         with alertmanager(lab, plan) as get:
             # the host is its site's gateway: the site is cut off, one alert says so and holds
             # back the others of the site (they are listed, suppressed)
-            down = wait_for(
-                "TcdSiteDown in Alertmanager",
-                lambda: [a for a in alerts(get) + alerts(get, "suppressed")
-                         if a["alertname"] == "TcdSiteDown"],
-            )  # fmt: skip
-            active = wait_for("an active alert", lambda: alerts(get))
-        assert {a["host"] for a in down} == {host}
-        assert {a["site"] for a in active} == {"25195"}, active
-        assert "TcdGatewayUnreachable" in {a["alertname"] for a in active}
+            def both() -> list[dict[str, str]] | None:
+                listed = alerts(get) + alerts(get, "suppressed")
+                names = {a["alertname"] for a in listed}
+                return listed if {"TcdGatewayUnreachable", "TcdSiteDown"} <= names else None
+
+            listed = wait_for("TcdGatewayUnreachable and TcdSiteDown in Alertmanager", both)
+            cut_off = firing(get, "TcdGatewayUnreachable")
+        assert {a["site"] for a in listed} == {"25195"}, listed
+        assert {a["host"] for a in cut_off} == {host}, listed
+        down = [a for a in listed if a["alertname"] == "TcdSiteDown"]
+        assert {a["host"] for a in down} == {host}, listed
         status = rolled_out.tcd("status", "--lab", "--json")
         assert status.returncode == 0, status.stderr
         sites = {s["site"]: s for s in json.loads(status.stdout)["sites"]}

@@ -30,9 +30,13 @@ BREAKAGES = {
     ("tcd-25195-pc1", "TCD-ACC-001"): "useradd -o -u 0 -g 0 -M -d /root -s /bin/sh toor",
     ("tcd-26380-pc1", "TCD-KIOSK-001"): "echo 'kiosk:Kiosk#2026' | chpasswd",
 }
-# what else those breakages rightly fail: no SSH rule once the ruleset is gone; no route to the
-# provincial office once its tunnel is down
-CONSEQUENCES = {("tcd-25217-pc1", "TCD-FW-002"), ("tcd-25217-gw1", "TCD-VPN-003")}
+# what else those breakages rightly fail: no SSH rule, and no rule letting the hubs scrape, once
+# the ruleset is gone; no route to the provincial office once its tunnel is down
+CONSEQUENCES = {
+    ("tcd-25217-pc1", "TCD-FW-002"),
+    ("tcd-25217-pc1", "TCD-MON-002"),
+    ("tcd-25217-gw1", "TCD-VPN-003"),
+}
 
 
 def verify(
