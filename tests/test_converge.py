@@ -261,6 +261,17 @@ def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
         for expected in set(faults) | set(MANUAL) | CONSEQUENCES:
             assert expected in found, f"{expected} did not fail: {sorted(found)}"
         assert found <= set(faults) | set(MANUAL) | CONSEQUENCES | MAYBE, sorted(found)
+        # drift: what failed is new since the verify before, and each says why
+        assert {tuple(k.split()) for k in result["drift"]["newly_failing"]} == found
+        reasons = {
+            (host, c["control"]): c["reason"]
+            for host, entry in result["hosts"].items()
+            for c in entry["checks"]
+        }
+        assert "passwordauthentication is yes" in reasons[("tcd-25195-pc1", "TCD-SSH-001")]
+        assert "toor" in reasons[("tcd-hub-province", "TCD-ACC-001")]
+        assert f"{UDEV_RULES} is missing" in reasons[("tcd-25195-pc1", "TCD-USBCAM-001")]
+        assert "Kiosk-2026" not in json.dumps(result)  # a password set by hand is not echoed
         timings["rollout --dry"] = dry_run_lists_live_repairs(rolled_out)
     finally:
         mark = time.monotonic()
@@ -286,6 +297,7 @@ def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
     timings["verify (repaired)"] = time.monotonic() - mark
     # the apt drop-in is still there, and loses: the control passes
     assert done.returncode == 0, failing(result)
+    assert {tuple(k.split()) for k in result["drift"]["newly_passing"]} == found
     clean_up(rolled_out)
     mark = time.monotonic()
     again = rolled_out.rollout("pilot")
