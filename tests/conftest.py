@@ -22,6 +22,7 @@ from tcd.lab.addressing import lab_inventory
 from tcd.lab.settings import DEFAULT_CACHE, LabSettings
 from tcd.lab.state import LabState
 from tcd.loading import load_inventory
+from tcd.model.province import Office
 from tcd.planning import Plan, plan_addresses
 
 # fixtures: a throwaway PostgreSQL server for the shared journal's tests
@@ -156,6 +157,38 @@ def hub_peers(handle: LabHandle, plan: Plan) -> dict[str, dict[str, int]]:
             line.split("\t")[3].split(",")[0]: int(line.split("\t")[4]) for line in dump
         }
     return peers
+
+
+@contextmanager
+def spokes_open_to_each_other(lab: LabHandle, plan: Plan, a: int, b: int) -> Iterator[None]:
+    """Two sites' provincial tunnels opened to each other's tunnel address, so a probe between
+    them gets as far as the hub (their own AllowedIPs would stop it first); with a hub opened
+    as well, the path is whole. The tunnels are restarted after, as their files say."""
+    hub = plan.hubs[Office.PROVINCE]
+    ends = {plan.sites[a].gateway: b, plan.sites[b].gateway: a}
+    try:
+        for gateway, peer_site in ends.items():
+            assert gateway is not None
+            peer = plan.sites[peer_site].overlay[hub.office]
+            hub_key = lab.ssh(gateway.name, "sudo wg show wg-province peers").stdout.strip()
+            allowed = f"{hub.overlay_address}/32,{peer}/32"
+            lab.ssh(gateway.name, f"sudo wg set wg-province peer {hub_key} allowed-ips {allowed}")
+            lab.ssh(gateway.name, f"sudo ip route replace {peer}/32 dev wg-province")
+        yield
+    finally:
+        for gateway in ends:
+            assert gateway is not None
+            lab.ssh(gateway.name, "sudo systemctl restart wg-quick@wg-province")
+
+
+@contextmanager
+def hub_forwarding_everything(lab: LabHandle, hub: str) -> Iterator[None]:
+    """A hub's forward chain opened to anything (a positive control), restored after."""
+    lab.ssh(hub, "sudo nft insert rule inet tcd forward accept")
+    try:
+        yield
+    finally:
+        lab.ssh(hub, "sudo systemctl restart nftables")
 
 
 def lab_settings(name: str) -> LabSettings:

@@ -85,16 +85,21 @@ def _ansible_env(home: Path) -> dict[str, str]:
     }
 
 
-def test_the_playbook_is_valid_ansible(exported: Path, tmp_path: Path) -> None:
+def _playbook(home: Path, *args: str) -> None:
+    """ansible-playbook from the twin's folder, which must succeed."""
     done = subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", str(exported), str(TWIN / "site.yml"), "--syntax-check"],
+        [ANSIBLE_PLAYBOOK, *args],
         cwd=TWIN,
-        env=_ansible_env(tmp_path),
+        env=_ansible_env(home),
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_playbook_is_valid_ansible(exported: Path, tmp_path: Path) -> None:
+    _playbook(tmp_path, "-i", str(exported), str(TWIN / "site.yml"), "--syntax-check")
 
 
 # ---- what the pyinfra roles render ----------------------------------------------------------
@@ -363,15 +368,7 @@ def test_the_twin_writes_the_monitoring_files_the_roles_write(
     local = {"ansible_connection": "local"}  # this machine, into tmp_path
     hosts = tmp_path / "local.yml"
     hosts.write_text(yaml.safe_dump({"all": {"hosts": dict.fromkeys(data, local)}}))
-    done = subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", str(exported), "-i", str(hosts), str(playbook)],
-        cwd=TWIN,
-        env=_ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    _playbook(tmp_path, "-i", str(exported), "-i", str(hosts), str(playbook))
     twin_writes = {
         (path.relative_to(out).parts[0], "/" + "/".join(path.relative_to(out).parts[1:])): (
             path.read_text(encoding="utf-8")

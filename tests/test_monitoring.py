@@ -20,7 +20,13 @@ from tcd.model.province import Office
 from tcd.onvif.forward import Gateway, forwarded
 from tcd.planning import Plan
 
-from .conftest import LabHandle, RolledOut, lab_plan
+from .conftest import (
+    LabHandle,
+    RolledOut,
+    hub_forwarding_everything,
+    lab_plan,
+    spokes_open_to_each_other,
+)
 
 pytestmark = pytest.mark.lab
 PILOT_HOSTS = {"tcd-26380-pc1", "tcd-25217-gw1", "tcd-25217-pc1", "tcd-25195-pc1"}
@@ -143,13 +149,23 @@ def test_the_central_prometheus_federates_the_same_site_series(monitored):
         assert sample[0]["metric"].get("province"), "federated series lost their province"
 
 
+@contextmanager
+def powered_off(rolled_out: RolledOut, name: str) -> Iterator[None]:
+    """A lab host (or camera) stopped for the block, started again after it."""
+    stopped = rolled_out.tcd("lab", "stop", name)
+    assert stopped.returncode == 0, stopped.stderr
+    try:
+        yield
+    finally:
+        started = rolled_out.tcd("lab", "start", name)
+        assert started.returncode == 0, started.stderr
+
+
 def test_a_host_powered_off_fires_its_alert_shows_in_status_and_resolves(monitored):
     rolled_out, plan = monitored
     lab = rolled_out.lab
     host = "tcd-25195-pc1"
-    stopped = rolled_out.tcd("lab", "stop", host)
-    assert stopped.returncode == 0, stopped.stderr
-    try:
+    with powered_off(rolled_out, host):
         with alertmanager(lab, plan) as get:
             # the host is its site's gateway: the site is cut off, one alert says so and holds
             # back the others of the site (they are listed, suppressed)
@@ -170,9 +186,6 @@ def test_a_host_powered_off_fires_its_alert_shows_in_status_and_resolves(monitor
         assert json.loads(status.stdout)["live_error"] is None
         assert sites[25195]["live"]["down"], sites[25195]
         assert not sites[26380]["live"]["down"], sites[26380]
-    finally:
-        started = rolled_out.tcd("lab", "start", host)
-        assert started.returncode == 0, started.stderr
     with alertmanager(lab, plan) as get:
         wait_for(
             "every alert resolved", lambda: not alerts(get) + alerts(get, "suppressed") or None
@@ -185,9 +198,7 @@ def test_an_unplugged_camera_fires_the_camera_alert_for_that_camera_only(monitor
     rolled_out, plan = monitored
     lab = rolled_out.lab
     camera = "tcd-26380-cam1"
-    stopped = rolled_out.tcd("lab", "stop", camera)
-    assert stopped.returncode == 0, stopped.stderr
-    try:
+    with powered_off(rolled_out, camera):
         with alertmanager(lab, plan) as get:
             wait_for(
                 "TcdCameraUnreachable in Alertmanager",
@@ -197,9 +208,6 @@ def test_an_unplugged_camera_fires_the_camera_alert_for_that_camera_only(monitor
             found = firing(get, "TcdCameraUnreachable")
         assert {a["camera"] for a in found} == {camera}
         assert {a["site"] for a in found} == {"26380"}
-    finally:
-        started = rolled_out.tcd("lab", "start", camera)
-        assert started.returncode == 0, started.stderr
     with alertmanager(lab, plan) as get:
         wait_for(
             "the camera alert resolved", lambda: not firing(get, "TcdCameraUnreachable") or None
@@ -239,23 +247,14 @@ def test_the_exporter_answers_the_hubs_only(monitored):
     reached = lab.ssh(hub.name, f"ping -c 1 -W 2 -I {office} {tunnel}", check=False)
     assert reached.returncode == 0, "the office does not reach the site: the test cannot tell"
     assert not nc(lab, hub.name, tunnel, 9100, source=str(office))
-    # another site's tunnel address
-    ends = {"tcd-26380-pc1": 25195, "tcd-25195-pc1": 26380}
-    for host, peer_site in ends.items():
-        peer = plan.sites[peer_site].overlay[Office.PROVINCE]
-        hub_key = lab.ssh(host, "sudo wg show wg-province peers").stdout.strip()
-        allowed = f"{hub.overlay_address}/32,{peer}/32"
-        lab.ssh(host, f"sudo wg set wg-province peer {hub_key} allowed-ips {allowed}")
-        lab.ssh(host, f"sudo ip route replace {peer}/32 dev wg-province")
+    # another site's tunnel address, all the way through (the hub opened too)
     other = str(plan.sites[25195].overlay[Office.PROVINCE])
-    lab.ssh(hub.name, "sudo nft insert rule inet tcd forward accept")
-    try:
+    with (
+        spokes_open_to_each_other(lab, plan, 26380, 25195),
+        hub_forwarding_everything(lab, hub.name),
+    ):
         assert nc(lab, "tcd-26380-pc1", other, 22, source=tunnel), "the probe cannot tell"
         assert not nc(lab, "tcd-26380-pc1", other, 9100, source=tunnel)
-    finally:
-        lab.ssh(hub.name, "sudo systemctl restart nftables")
-        for host in ends:
-            lab.ssh(host, "sudo systemctl restart wg-quick@wg-province")
 
 
 def test_the_hubs_configs_pass_promtool_on_the_hubs(monitored):

@@ -8,16 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from tcd.model.province import Office
+
 from .conftest import (
     INVENTORY,
     REPO,
     LabHandle,
     RolledOut,
     files_under,
+    hub_forwarding_everything,
     hub_peers,
     lab_plan,
     read_small,
     replace_in,
+    spokes_open_to_each_other,
 )
 
 pytestmark = pytest.mark.lab
@@ -108,29 +112,15 @@ def test_a_site_cannot_reach_another_site_through_a_hub(rolled_out: RolledOut):
     before the hub could), so only the hub's policy is tested; with the hub's forward chain
     opened the same probe passes: the test can tell."""
     lab, plan = rolled_out.lab, lab_plan(rolled_out.lab)
-    province = next(h for h in plan.hubs.values() if h.name == "tcd-hub-province")
-    ends = {"tcd-26380-pc1": 25195, "tcd-25195-pc1": 26380}
-    for host, peer_site in ends.items():
-        peer = plan.sites[peer_site].overlay[province.office]
-        hub_key = lab.ssh(host, "sudo wg show wg-province peers").stdout.strip()
-        allowed = f"{province.overlay_address}/32,{peer}/32"
-        lab.ssh(host, f"sudo wg set wg-province peer {hub_key} allowed-ips {allowed}")
-        lab.ssh(host, f"sudo ip route replace {peer}/32 dev wg-province")
-    other = plan.sites[25195].overlay[province.office]
-    try:
+    other = plan.sites[25195].overlay[Office.PROVINCE]
+    with spokes_open_to_each_other(lab, plan, 26380, 25195):
         blocked = lab.ssh("tcd-26380-pc1", f"ping -c 2 -W 2 {other}", check=False)
         assert blocked.returncode != 0
-        lab.ssh("tcd-hub-province", "sudo nft insert rule inet tcd forward accept")
-        try:
+        with hub_forwarding_everything(lab, "tcd-hub-province"):
             opened = lab.ssh("tcd-26380-pc1", f"ping -c 2 -W 2 {other}", check=False)
             assert opened.returncode == 0, (
                 "the probe cannot tell: even an open hub does not forward"
             )
-        finally:
-            lab.ssh("tcd-hub-province", "sudo systemctl restart nftables")
-    finally:
-        for host in ends:
-            lab.ssh(host, "sudo systemctl restart wg-quick@wg-province")
 
 
 def test_dry_run_lists_a_change_and_leaves_the_hosts_untouched(
