@@ -10,7 +10,7 @@ import pytest
 
 from tcd.onvif.secrets import CameraVault, vault_password
 
-from .conftest import REPO, RolledOut, files_under, read_small
+from .conftest import REPO, UNPACKED, RolledOut, files_under, read_small
 from .test_verify import failing, verify
 
 pytestmark = pytest.mark.lab
@@ -95,7 +95,7 @@ def test_no_camera_password_in_clear(rolled_out: RolledOut, tmp_path: Path):
     texts = "\n".join(rolled_out.outputs)
     searched = 0
     for folder in (REPO, settings.state_dir, tmp_path):
-        skip = [REPO / ".venv", REPO / "state"] if folder == REPO else []
+        skip = [*UNPACKED, REPO / "state"] if folder == REPO else []
         for path in files_under(folder, skip):
             content = read_small(path)
             searched += 1

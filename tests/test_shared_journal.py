@@ -19,7 +19,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .conftest import REPO, TCD, LabHandle, files_under, hub_peers, lab_plan, read_small
+from .conftest import (
+    REPO,
+    TCD,
+    UNPACKED,
+    LabHandle,
+    files_under,
+    hub_peers,
+    lab_plan,
+    read_small,
+)
 from .postgres import PostgresDatabase, PostgresServer, fresh_database
 
 pytestmark = pytest.mark.lab
@@ -257,7 +266,7 @@ def test_the_database_password_is_nowhere_a_rollout_wrote_or_printed(shared: Sha
     assert printed and not any(p in printed for p in passwords)
     searched = 0
     for folder in (shared.lab.settings.state_dir, REPO):
-        skip = [REPO / ".venv", REPO / ".git"] if folder == REPO else []
+        skip = [*UNPACKED, REPO / ".git"] if folder == REPO else []
         for path in files_under(folder, skip):
             content = read_small(path)
             searched += 1
