@@ -85,6 +85,21 @@ def site_file(inventory: Path, code: int) -> Path:
 
 # ---- the lab: real hosts for integration tests (root only) ----------------------------------
 
+# The session's shared labs, by the fixture that brings each up. `./dev test` runs the suite on
+# several workers (pytest-xdist, --dist loadgroup): every test of one shared lab goes to the same
+# worker, so each lab is brought up once and its tests never run at the same time; labs with
+# other names run side by side on the other workers, with the tests that need no lab.
+SHARED_LABS = {"rolled_out": "tcdroll", "pilot_lab": "tcdtest", "waves": "tcdwave"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        lab = next((name for f, name in SHARED_LABS.items() if f in fixtures), None)
+        if lab is not None:
+            item.add_marker(pytest.mark.xdist_group(lab))
+
 
 @dataclass
 class LabHandle:

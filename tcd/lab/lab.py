@@ -20,6 +20,7 @@ from tcd.lab.keys import KeyPair, new_ed25519, write_key
 from tcd.lab.machines import Machine, build_common_layer, launch, prepare_root
 from tcd.lab.network import (
     NETNS_DIR,
+    all_namespaces,
     create_namespaces,
     create_office,
     create_wan,
@@ -27,7 +28,7 @@ from tcd.lab.network import (
     lab_namespaces,
 )
 from tcd.lab.processes import alive, is_nspawn_of, lab_processes, netns_inode, terminate
-from tcd.lab.settings import CONTROL_DIR, LabSettings
+from tcd.lab.settings import CONTROL_DIR, RUN_DIR, LabSettings
 from tcd.lab.state import LabHost, LabState
 from tcd.lab.system import run
 from tcd.loading import Inventory
@@ -39,6 +40,7 @@ from tcd.text import counted
 
 INOTIFY = Path("/proc/sys/fs/inotify/max_user_instances")
 INOTIFY_NEEDED = 4096  # at the default 128, containers beyond ~22 fail to start (LAB-NOTES)
+INOTIFY_BEFORE = RUN_DIR / "inotify-max-user-instances.before"
 BOOT_TIMEOUT = 120.0
 SHUTDOWN_GRACE = 20.0
 
@@ -151,11 +153,26 @@ def _plan_lab(
 
 
 def _raise_inotify_limit(settings: LabSettings, state: LabState) -> None:
+    """Raised for every lab on the machine, and put back by the last lab down: the machine's
+    own value is kept once, outside any lab's state (labs with other names run side by side,
+    and the first down must not lower it under the others)."""
     current = int(INOTIFY.read_text())
     if current < INOTIFY_NEEDED:
-        state.inotify_instances_before = current
-        state.save(settings.state_file)
+        if not INOTIFY_BEFORE.exists():
+            INOTIFY_BEFORE.parent.mkdir(parents=True, exist_ok=True)
+            INOTIFY_BEFORE.write_text(str(current))
         INOTIFY.write_text(str(INOTIFY_NEEDED))
+
+
+def _restore_inotify_limit(state: LabState | None) -> None:
+    """The machine's value back, once no lab is up any more."""
+    if any(n.endswith("-wan") for n in all_namespaces()):
+        return  # another lab is up: it still needs the raised limit
+    if INOTIFY_BEFORE.exists():
+        INOTIFY.write_text(INOTIFY_BEFORE.read_text().strip())
+        INOTIFY_BEFORE.unlink()
+    elif state is not None and state.inotify_instances_before is not None:  # an older lab's
+        INOTIFY.write_text(str(state.inotify_instances_before))
 
 
 def _write_ssh_files(settings: LabSettings, state: LabState, host_keys: dict[str, str]) -> None:
@@ -355,8 +372,7 @@ def down(settings: LabSettings, reporter: Reporter) -> DownReport:
     )
     if busy:
         raise LabError(f"cgroups still in use, state kept: {', '.join(map(str, busy[:3]))}")
-    if state is not None and state.inotify_instances_before is not None:
-        INOTIFY.write_text(str(state.inotify_instances_before))
+    _restore_inotify_limit(state)
     left = _mounts_below(settings.state_dir)
     if left:
         raise LabError(f"still mounted, state kept: {', '.join(left)}")

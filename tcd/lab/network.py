@@ -90,12 +90,15 @@ def no_ipv6(link: str) -> list[list[str]]:
     return [["link", "set", "dev", link, "addrgenmode", "none"]]
 
 
+def all_namespaces() -> list[str]:
+    """Every named network namespace on the machine."""
+    return sorted(p.name for p in NETNS_DIR.iterdir()) if NETNS_DIR.is_dir() else []
+
+
 def lab_namespaces(settings: LabSettings) -> list[str]:
     """Every namespace of this lab that exists now (by name: works without a state file)."""
-    if not NETNS_DIR.is_dir():
-        return []
     prefix = f"{settings.name}-"
-    return sorted(p.name for p in NETNS_DIR.iterdir() if p.name.startswith(prefix))
+    return [name for name in all_namespaces() if name.startswith(prefix)]
 
 
 def delete_namespaces(names: list[str]) -> None:
