@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from typer.testing import CliRunner
 
 from tcd.cli.main import app
@@ -92,13 +93,21 @@ def site_file(inventory: Path, code: int) -> Path:
 SHARED_LABS = {"rolled_out": "tcdroll", "pilot_lab": "tcdtest", "waves": "tcdwave"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each shared lab's tests in one xdist group. xdist 3.8 groups by a `@group` suffix of the
+    node id, which it sets as `item._nodeid`, a name pytest 9 no longer reads (its node id is
+    `_id`): the suffix is set here, and checked, so a later pytest cannot spread one lab's tests
+    over several workers (two workers would each bring the same lab up) without saying so."""
+    if not getattr(config.option, "loadgroup", False):
+        return
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         lab = next((name for f, name in SHARED_LABS.items() if f in fixtures), None)
-        if lab is not None:
-            item.add_marker(pytest.mark.xdist_group(lab))
+        if lab is None or item.nodeid.endswith(f"@{lab}"):
+            continue
+        item._id = coerce_node_id(f"{item.nodeid}@{lab}")  # type: ignore[attr-defined]
+        assert item.nodeid.endswith(f"@{lab}"), "pytest's node ids changed: see this hook"
 
 
 @dataclass
