@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -145,6 +146,16 @@ class LabHandle:
             check=False,
             timeout=timeout,
         )
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A folder with a short path (for sockets), removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="tcd-", dir="/tmp"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def files_under(folder: Path, skip: Sequence[Path] = ()) -> Iterator[Path]:

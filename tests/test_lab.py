@@ -122,7 +122,9 @@ PLAYBOOK = """\
 """
 
 
-def test_ansible_runs_on_the_lab_from_the_export(pilot_lab: LabHandle, tmp_path: Path):
+def test_ansible_runs_on_the_lab_from_the_export(
+    pilot_lab: LabHandle, tmp_path: Path, short_dir: Path
+):
     """The export is an inventory Ansible runs with as it is: the user, sudo, the lab's
     ssh_config; a play on a wave reaches its SSH hosts and no camera."""
     out = tmp_path / "lab.yml"
@@ -130,7 +132,13 @@ def test_ansible_runs_on_the_lab_from_the_export(pilot_lab: LabHandle, tmp_path:
         pilot_lab.env(), "inventory", "export", "--lab", "--wave", "pilot", "-o", str(out)
     )
     assert exported.returncode == 0, exported.stderr
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        # its SSH sockets: a socket's path must stay under 108 characters, and a worker's
+        # tmp_path (…/popen-gw0/test_…) with Ansible's cp/<hash>.<random> is longer
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(short_dir),
+    }
     bin_dir = Path(sys.executable).parent
     ping = subprocess.run(
         [str(bin_dir / "ansible"), "-i", str(out), "pilot", "-m", "ping", "-o"],
