@@ -133,6 +133,9 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         "&& systemctl reload ssh",
         ("tcd-26380-pc1", "TCD-SSH-002"): f"echo 'PermitRootLogin yes' > {sshd_dropin}",
         ("tcd-25217-pc1", "TCD-SSH-005"): f"echo 'X11Forwarding yes' > {sshd_dropin}",
+        # (25217's gateway: no other fault there writes sshd's drop-ins)
+        ("tcd-25217-gw1", "TCD-SSH-006"): f"echo 'Compression yes' > {sshd_dropin}",
+        ("tcd-hub-central", "TCD-BANNER-001"): "echo 'Debian GNU/Linux 12' > /etc/issue.net",
         ("tcd-hub-province", "TCD-SSH-003"): 'echo "AllowGroups $(sshd -T | sed -n '
         f"'s/^allowgroups //p') users\" > {sshd_dropin}",
         # (the ciphers pyinfra's SSH library speaks stay in, or no rollout could repair it)

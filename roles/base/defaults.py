@@ -31,6 +31,43 @@ SSH_SESSION = {
     "LogLevel": "VERBOSE",
 }
 
+# sshd beyond the session limits (TCD-SSH-006), as sshd_config keywords. Compression off (no
+# gain on these links, a past source of bugs); TCPKeepAlive off (spoofable: ClientAlive* above
+# ends a dead session, encrypted); MaxSessions 4, not Lynis's 2: pyinfra keeps an SFTP session
+# open beside each command, and the lab's ControlMaster carries a check's and a test's commands
+# at once over one connection (port forwards are channels, not sessions: not counted);
+# MaxStartups bounds unauthenticated connections; no stream-local forwarding or gateway ports;
+# rhosts and hostbased login refused outright; no Debian revision in the version string, no
+# DNS lookups of clients (a slow resolver would delay every login); the last login shown.
+SSH_HARDENING = {
+    "Compression": "no",
+    "TCPKeepAlive": "no",
+    "MaxSessions": "4",
+    "MaxStartups": "10:30:60",
+    "AllowStreamLocalForwarding": "no",
+    "GatewayPorts": "no",
+    "IgnoreRhosts": "yes",
+    "HostbasedAuthentication": "no",
+    "DebianBanner": "no",
+    "UseDNS": "no",
+    "PrintLastLog": "yes",
+}
+
+# The legal notice shown before login (TCD-BANNER-001): on the console (/etc/issue, by getty)
+# and over SSH (/etc/issue.net, sshd's Banner). Plain text: getty expands backslash escapes in
+# /etc/issue, so the text has none. Vietnamese first, then English.
+BANNER_FILES = ["/etc/issue", "/etc/issue.net"]
+SSH_BANNER = "/etc/issue.net"
+BANNER = """\
+CẢNH BÁO: Đây là hệ thống thông tin của cơ quan nhà nước phục vụ tiếp công dân trực tuyến.
+Chỉ người được cấp quyền mới được truy cập. Mọi truy cập đều được ghi nhật ký và giám sát.
+Truy cập trái phép bị nghiêm cấm và bị xử lý theo quy định của pháp luật.
+
+WARNING: This is a government information system for online citizen reception.
+Access is restricted to authorised users. All access is logged and monitored.
+Unauthorised access is prohibited and will be prosecuted under the law of Viet Nam.
+"""
+
 # journald (TCD-LOG-001): keep at least 3 months; a year is kept if the disk allows.
 JOURNAL_RETENTION = "1year"
 JOURNAL_MIN_DAYS = 90  # what TCD-LOG-002 accepts (Circular 12/2022: at least 3 months)

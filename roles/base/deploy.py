@@ -107,6 +107,9 @@ def _sshd(data: BaseData) -> None:
     # folder is the role's alone (TCD-SSH-001..004)
     ours = "/etc/ssh/sshd_config.d/10-tcd.conf"
     removed = only_ours("/etc/ssh/sshd_config.d", [ours])
+    # the legal notice before login (TCD-BANNER-001): getty shows /etc/issue, sshd the Banner
+    for path in defaults.BANNER_FILES:
+        template(f"{path[1:]}.j2", path, banner=defaults.BANNER)
     # a config sshd refuses fails the deploy before a reload could lock us out
     checked_template(
         "etc/ssh/sshd_config.d/10-tcd.conf.j2",
@@ -120,6 +123,8 @@ def _sshd(data: BaseData) -> None:
         macs=defaults.SSH_MACS,
         kex=defaults.SSH_KEX,
         session=defaults.SSH_SESSION,
+        hardening=defaults.SSH_HARDENING,
+        banner=defaults.SSH_BANNER,
         forward_to=data.ssh_forward_to,
     )
     systemd.service(

@@ -322,12 +322,23 @@ BASE = Role(
     packages=tuple(defaults.PACKAGES),
     reads=Reads(
         sections=(
-            *("sshd", "nft", "listeners", "passwd", "group", "sudoers_d", "sudo"),
+            *(
+                "sshd",
+                "sshd_admin",
+                "sshd_version",
+                "nft",
+                "listeners",
+                "passwd",
+                "group",
+                "sudoers_d",
+                "sudo",
+            ),
             *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
             *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
             *("sysctl", "sysctl_d"),
         ),
         units=("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
         packages=("unattended-upgrades",),
+        files=tuple(defaults.BANNER_FILES),
     ),
 )

@@ -118,16 +118,59 @@ def test_ssh_algorithms(target: CheckedHost) -> None:
 def test_ssh_session_limits(target: CheckedHost) -> None:
     config = sshd(target)
     wanted = {keyword.lower(): value for keyword, value in defaults.SSH_SESSION.items()}
-    forward_to = target.of(ROLE).ssh_forward_to
-    wanted["allowtcpforwarding"] = "local" if forward_to else "no"
+    # forwarding is off for everyone; the admin group's Match block opens it where needed
+    wanted["allowtcpforwarding"] = "no"
     for option, value in wanted.items():
         assert config.get(option) == value, (
             f"sshd {option} is {config.get(option)}, expected {value}"
         )
-    if forward_to:
-        opened = set(config.get("permitopen", "").split())
-        declared = {f"{to.address}:{to.port}" for to in forward_to}
-        assert opened == declared, f"sshd PermitOpen is {' '.join(sorted(opened))}"
+    forward_to = target.of(ROLE).ssh_forward_to
+    admin = {
+        option: value
+        for option, _, value in (ln.partition(" ") for ln in target.lines("sshd_admin"))
+    }
+    if not forward_to:
+        # no Match block may open forwarding for an admin either
+        allowed = admin.get("allowtcpforwarding", "no")
+        assert allowed == "no", f"sshd allows an admin TCP forwarding {allowed}, expected no"
+        return
+    assert admin, f"the admin group {target.of(ROLE).admin_group} has no member to ask sshd for"
+    allowed = admin.get("allowtcpforwarding")
+    assert allowed == "local", f"sshd allows an admin TCP forwarding {allowed}, expected local"
+    opened = set(admin.get("permitopen", "").split())
+    declared = {f"{to.address}:{to.port}" for to in forward_to}
+    assert opened == declared, f"sshd PermitOpen for an admin is {' '.join(sorted(opened))}"
+
+
+# shown only by what sshd sends (its version string), not by `sshd -T`: Debian's own keyword
+SSHD_T_HIDES = {"DebianBanner"}
+
+
+@control("TCD-SSH-006")
+def test_ssh_hardening(target: CheckedHost) -> None:
+    config = sshd(target)
+    for keyword, value in defaults.SSH_HARDENING.items():
+        if keyword in SSHD_T_HIDES:
+            continue
+        option = keyword.lower()
+        assert config.get(option) == value, (
+            f"sshd {option} is {config.get(option)}, expected {value}"
+        )
+    # DebianBanner no: the version string ends at OpenSSH's own version, no package revision
+    version = target.section("sshd_version").strip()
+    assert version.startswith("SSH-2.0-OpenSSH_"), f"sshd answers {version[:200]!r}"
+    assert " " not in version, f"sshd tells its package revision: {version}"
+
+
+@control("TCD-BANNER-001")
+def test_login_banner(target: CheckedHost) -> None:
+    wanted = defaults.BANNER.strip()
+    for path in defaults.BANNER_FILES:
+        text = target.file(path)
+        assert text is not None, f"{path} is missing"
+        assert text.strip() == wanted, f"{path} is not the legal notice: {text.strip()[:200]!r}"
+    banner = sshd(target).get("banner")
+    assert banner == defaults.SSH_BANNER, f"sshd Banner is {banner}, expected {defaults.SSH_BANNER}"
 
 
 @control("TCD-FW-001")

@@ -7,6 +7,14 @@
 # would print the private key).
 section() { printf '\n@@@ %s\n' "$1"; }
 read_sshd() { sshd -T 2>&1; }
+# what sshd applies to an admin (its Match Group block evaluated): the first member of the
+# admin group ($ADMIN_GROUP), from the controller's side of loopback; nothing if it has none
+read_sshd_admin() {
+    admin=$(getent group "$ADMIN_GROUP" | cut -d: -f4 | cut -d, -f1)
+    [ -z "$admin" ] || sshd -T -C "user=$admin,host=controller,addr=127.0.0.1" 2>&1
+}
+# the version string sshd sends a client (DebianBanner's effect: sshd -T does not print it)
+read_sshd_version() { timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22; head -n 1 <&3' 2>&1 | tr -d '\r'; }
 read_nft() { nft -j list ruleset 2>&1; }
 read_listeners() { ss -Hltnup; }
 read_passwd() { getent passwd; }
