@@ -105,6 +105,15 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-hub-central", "TCD-UPD-001"): (
             "rm /etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer"
         ),
+        ("tcd-26380-pc1", "TCD-NET-002"): "sysctl -q -w net.ipv4.conf.all.accept_redirects=1",
+        # (the file: a lab container's running kernel values are the machine's, not judged)
+        ("tcd-hub-province", "TCD-KRN-001"): "sed -i 's/^kernel.sysrq = 0$/kernel.sysrq = 1/' "
+        f"{base.SYSCTL_CONF}",
+        # --- what a login gets
+        ("tcd-25217-gw1", "TCD-CORE-001"): f"rm {base.CORE_LIMITS}",
+        ("tcd-25217-pc1", "TCD-UMASK-001"): f"rm {base.UMASK_PROFILE}",
+        ("tcd-hub-central", "TCD-PASS-001"): "sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS 99999/' "
+        f"{base.LOGIN_DEFS}",
         # --- accounts and devices
         ("tcd-hub-province", "TCD-ACC-001"): "useradd -o -u 0 -M -s /usr/sbin/nologin toor",
         ("tcd-25217-gw1", "TCD-ACC-002"): f"echo {shlex.quote(foreign_key(tmp_path))} "

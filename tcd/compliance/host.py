@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import testinfra
 from testinfra.host import Host
 
+from roles.base import defaults as base_defaults
 from roles.base.role import BASE
 from roles.declaration import Reads, Role, RoleData
 from roles.kiosk.defaults import KIOSK_USER
@@ -104,10 +105,13 @@ class CheckedHost:
 
     def _environment(self) -> dict[str, str]:
         """What collect.sh needs to know of this host's roles: the admin group (whose sshd
-        settings it reads), where the monitoring must answer (to ask it there)."""
+        settings it reads), the kernel settings, where the monitoring must answer (to ask it
+        there)."""
         found = {}
         if self.data.has(BASE):  # whose sshd settings (its Match block) read_sshd_admin shows
-            found["ADMIN_GROUP"] = self.of(BASE).admin_group
+            base = self.of(BASE)
+            found["ADMIN_GROUP"] = base.admin_group
+            found["SYSCTL"] = " ".join(base.sysctl | base.sysctl_net | base_defaults.SYSCTL_KERNEL)
         if self.data.has(MONITORING_AGENT):
             found["NODE_EXPORTER"] = self.of(MONITORING_AGENT).listen[0]
         if self.data.has(MONITORING_HUB):
