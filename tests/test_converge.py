@@ -105,6 +105,15 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-hub-central", "TCD-UPD-001"): (
             "rm /etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer"
         ),
+        ("tcd-26380-pc1", "TCD-NET-002"): "sysctl -q -w net.ipv4.conf.all.accept_redirects=1",
+        # (the file: a lab container's running kernel values are the machine's, not judged)
+        ("tcd-hub-province", "TCD-KRN-001"): "sed -i 's/^kernel.sysrq = 0$/kernel.sysrq = 1/' "
+        f"{base.SYSCTL_CONF}",
+        # --- what a login gets
+        ("tcd-25217-gw1", "TCD-CORE-001"): f"rm {base.CORE_LIMITS}",
+        ("tcd-25217-pc1", "TCD-UMASK-001"): f"rm {base.UMASK_PROFILE}",
+        ("tcd-hub-central", "TCD-PASS-001"): "sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS 99999/' "
+        f"{base.LOGIN_DEFS}",
         # --- accounts and devices
         ("tcd-hub-province", "TCD-ACC-001"): "useradd -o -u 0 -M -s /usr/sbin/nologin toor",
         ("tcd-25217-gw1", "TCD-ACC-002"): f"echo {shlex.quote(foreign_key(tmp_path))} "
@@ -133,6 +142,9 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         "&& systemctl reload ssh",
         ("tcd-26380-pc1", "TCD-SSH-002"): f"echo 'PermitRootLogin yes' > {sshd_dropin}",
         ("tcd-25217-pc1", "TCD-SSH-005"): f"echo 'X11Forwarding yes' > {sshd_dropin}",
+        # (25217's gateway: no other fault there writes sshd's drop-ins)
+        ("tcd-25217-gw1", "TCD-SSH-006"): f"echo 'Compression yes' > {sshd_dropin}",
+        ("tcd-hub-central", "TCD-BANNER-001"): "echo 'Debian GNU/Linux 12' > /etc/issue.net",
         ("tcd-hub-province", "TCD-SSH-003"): 'echo "AllowGroups $(sshd -T | sed -n '
         f"'s/^allowgroups //p') users\" > {sshd_dropin}",
         # (the ciphers pyinfra's SSH library speaks stay in, or no rollout could repair it)

@@ -3,7 +3,11 @@
 
 # Packages every managed host needs (all present in the lab image).
 # netbase: /etc/protocols and /etc/services, which nftables rulesets name protocols by.
-PACKAGES = ["openssh-server", "sudo", "nftables", "chrony", "unattended-upgrades", "netbase"]
+# libpam-pwquality: password strength for local accounts (TCD-PASS-001).
+PACKAGES = [
+    *("openssh-server", "sudo", "nftables", "chrony", "unattended-upgrades", "netbase"),
+    "libpam-pwquality",
+]
 
 # OpenSSH algorithms (TCD-SSH-004): AEAD ciphers, encrypt-then-MAC, curve25519 / PQ hybrid.
 # pyinfra's SSH library (paramiko) speaks aes-gcm and curve25519-sha256@libssh.org.
@@ -30,6 +34,43 @@ SSH_SESSION = {
     "StrictModes": "yes",
     "LogLevel": "VERBOSE",
 }
+
+# sshd beyond the session limits (TCD-SSH-006), as sshd_config keywords. Compression off (no
+# gain on these links, a past source of bugs); TCPKeepAlive off (spoofable: ClientAlive* above
+# ends a dead session, encrypted); MaxSessions 4, not Lynis's 2: pyinfra keeps an SFTP session
+# open beside each command, and the lab's ControlMaster carries a check's and a test's commands
+# at once over one connection (port forwards are channels, not sessions: not counted);
+# MaxStartups bounds unauthenticated connections; no stream-local forwarding or gateway ports;
+# rhosts and hostbased login refused outright; no Debian revision in the version string, no
+# DNS lookups of clients (a slow resolver would delay every login); the last login shown.
+SSH_HARDENING = {
+    "Compression": "no",
+    "TCPKeepAlive": "no",
+    "MaxSessions": "4",
+    "MaxStartups": "10:30:60",
+    "AllowStreamLocalForwarding": "no",
+    "GatewayPorts": "no",
+    "IgnoreRhosts": "yes",
+    "HostbasedAuthentication": "no",
+    "DebianBanner": "no",
+    "UseDNS": "no",
+    "PrintLastLog": "yes",
+}
+
+# The legal notice shown before login (TCD-BANNER-001): on the console (/etc/issue, by getty)
+# and over SSH (/etc/issue.net, sshd's Banner). Plain text: getty expands backslash escapes in
+# /etc/issue, so the text has none. Vietnamese first, then English.
+BANNER_FILES = ["/etc/issue", "/etc/issue.net"]
+SSH_BANNER = "/etc/issue.net"
+BANNER = """\
+CẢNH BÁO: Đây là hệ thống thông tin của cơ quan nhà nước phục vụ tiếp công dân trực tuyến.
+Chỉ người được cấp quyền mới được truy cập. Mọi truy cập đều được ghi nhật ký và giám sát.
+Truy cập trái phép bị nghiêm cấm và bị xử lý theo quy định của pháp luật.
+
+WARNING: This is a government information system for online citizen reception.
+Access is restricted to authorised users. All access is logged and monitored.
+Unauthorised access is prohibited and will be prosecuted under the law of Viet Nam.
+"""
 
 # journald (TCD-LOG-001): keep at least 3 months; a year is kept if the disk allows.
 JOURNAL_RETENTION = "1year"
@@ -62,6 +103,86 @@ APT_ORIGINS = ["origin=Debian,codename=${distro_codename}-security,label=Debian-
 # Debian's own (99-sysctl.conf is /etc/sysctl.conf): packages write to sysctl.d too, so a file
 # read after ours that sets one of these otherwise is reported, not removed.
 SYSCTL_CONF = "/etc/sysctl.d/99-tcd.conf"
+
+# Network settings of the host's own network namespace (TCD-NET-002): no ICMP redirects taken or
+# sent (the routes are the address plan's), no source routing, martians logged, broadcast pings
+# and bogus ICMP errors ignored, SYN cookies under a flood, TIME-WAIT assassination refused. A
+# lab container has its own network namespace: it sets and holds these like a real host.
+SYSCTL_NET = {
+    "net.ipv4.conf.all.accept_redirects": "0",
+    "net.ipv4.conf.default.accept_redirects": "0",
+    "net.ipv4.conf.all.secure_redirects": "0",
+    "net.ipv4.conf.default.secure_redirects": "0",
+    "net.ipv4.conf.all.send_redirects": "0",
+    "net.ipv4.conf.default.send_redirects": "0",
+    "net.ipv4.conf.all.accept_source_route": "0",
+    "net.ipv4.conf.default.accept_source_route": "0",
+    "net.ipv6.conf.all.accept_redirects": "0",
+    "net.ipv6.conf.default.accept_redirects": "0",
+    "net.ipv6.conf.all.accept_source_route": "0",
+    "net.ipv6.conf.default.accept_source_route": "0",
+    "net.ipv4.conf.all.log_martians": "1",
+    "net.ipv4.conf.default.log_martians": "1",
+    "net.ipv4.icmp_echo_ignore_broadcasts": "1",
+    "net.ipv4.icmp_ignore_bogus_error_responses": "1",
+    "net.ipv4.tcp_syncookies": "1",
+    "net.ipv4.tcp_rfc1337": "1",
+}
+# Reverse-path filtering: strict (1) where the host does not route; loose (2) where it does (a
+# hub or gateway has two tunnels, and a reply may come back on another than the request left by).
+RP_FILTER = {False: "1", True: "2"}
+
+# Kernel-wide settings (TCD-KRN-001): kernel pointers and the kernel log for root only, no Magic
+# SysRq (anyone at a reception PC's keyboard could reboot it or kill the kiosk), ptrace for root
+# only, unprivileged BPF off for good and its JIT hardened, perf events for root only, full
+# ASLR, links/FIFOs/files in sticky folders protected, no core dumps of setuid programs, no
+# TTY line discipline loaded on demand. Not namespaced: a lab container gets the machine's
+# kernel's values and cannot set them (docs/hardening.md, KERNEL_IS_THE_HOSTS).
+SYSCTL_KERNEL = {
+    "kernel.kptr_restrict": "2",
+    "kernel.dmesg_restrict": "1",
+    "kernel.sysrq": "0",
+    "kernel.yama.ptrace_scope": "2",
+    "kernel.unprivileged_bpf_disabled": "1",
+    "net.core.bpf_jit_harden": "2",
+    "kernel.perf_event_paranoid": "3",
+    "kernel.randomize_va_space": "2",
+    "kernel.core_uses_pid": "1",
+    "fs.protected_fifos": "2",
+    "fs.protected_hardlinks": "1",
+    "fs.protected_regular": "2",
+    "fs.protected_symlinks": "1",
+    "fs.suid_dumpable": "0",
+    "dev.tty.ldisc_autoload": "0",
+}
+
+# No core dumps from login and sudo sessions (TCD-CORE-001): pam_limits reads this file for
+# every login and every sudo (Debian's /etc/pam.d/sudo has pam_limits); services already run
+# with systemd's soft limit 0, and setuid programs dump nothing (fs.suid_dumpable above).
+CORE_LIMITS = "/etc/security/limits.d/10-tcd.conf"
+
+# The default umask of logins (TCD-UMASK-001): files a person makes are not readable by others.
+# /etc/login.defs' UMASK is what login tools and pam_umask read, /etc/profile.d what shells read.
+UMASK = "027"
+UMASK_PROFILE = "/etc/profile.d/tcd-umask.sh"
+
+# Password policy for local accounts (TCD-PASS-001), as /etc/login.defs keywords: no account
+# has a password today (keys only, the kiosk locked), so this holds for one made by hand: aged
+# out in 90 days, not changed back the same day, warned a week ahead, hashed with many rounds.
+LOGIN_DEFS = "/etc/login.defs"
+LOGIN_DEFS_SETTINGS = {
+    "UMASK": UMASK,
+    "PASS_MAX_DAYS": "90",
+    "PASS_MIN_DAYS": "1",
+    "PASS_WARN_AGE": "7",
+    "ENCRYPT_METHOD": "SHA512",
+    "SHA_CRYPT_MIN_ROUNDS": "65536",
+    "SHA_CRYPT_MAX_ROUNDS": "100000",
+}
+# and its strength, checked by PAM when one is set (libpam-pwquality, enabled by Debian's
+# pam-auth-update on install): 12 characters of at least 3 classes, not the user's name
+PWQUALITY_CONF = "/etc/security/pwquality.conf.d/10-tcd.conf"
+PWQUALITY = {"minlen": "12", "minclass": "3", "maxrepeat": "3", "usercheck": "1", "retry": "3"}
 
 NFTABLES_CONF = "/etc/nftables.conf"
 # a digest of the ruleset as last loaded by the role: the running one is compared with it

@@ -6,7 +6,7 @@ Reads its BaseData (role.py); policy choices are in defaults.py.
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.facts.server import Command, Users
-from pyinfra.operations import server, systemd
+from pyinfra.operations import files, server, systemd
 
 from roles.base import defaults
 from roles.base.findings import (
@@ -36,6 +36,7 @@ def main() -> None:
     _firewall(data)
     _updates()
     _journal()
+    _logins()
     _routes(data)
     _findings(data)
 
@@ -49,7 +50,7 @@ def _time(data: BaseData) -> None:
     )
     # a container (a lab host) may not set the clock; chronyd then only measures and serves.
     # chrony.service's drop-in folder is the role's: another drop-in could change how it runs
-    virt = host.get_fact(Command, "systemd-detect-virt --container || true") or "none"
+    virt = container()
     dropin = "/etc/systemd/system/chrony.service.d/10-tcd-container.conf"
     ours = [template(f"{dropin[1:]}.j2", dropin, virt=virt)] if virt != "none" else []
     unit = ours + own_dropins("chrony.service", [dropin] if ours else [])
@@ -107,6 +108,9 @@ def _sshd(data: BaseData) -> None:
     # folder is the role's alone (TCD-SSH-001..004)
     ours = "/etc/ssh/sshd_config.d/10-tcd.conf"
     removed = only_ours("/etc/ssh/sshd_config.d", [ours])
+    # the legal notice before login (TCD-BANNER-001): getty shows /etc/issue, sshd the Banner
+    for path in defaults.BANNER_FILES:
+        template(f"{path[1:]}.j2", path, banner=defaults.BANNER)
     # a config sshd refuses fails the deploy before a reload could lock us out
     checked_template(
         "etc/ssh/sshd_config.d/10-tcd.conf.j2",
@@ -120,6 +124,8 @@ def _sshd(data: BaseData) -> None:
         macs=defaults.SSH_MACS,
         kex=defaults.SSH_KEX,
         session=defaults.SSH_SESSION,
+        hardening=defaults.SSH_HARDENING,
+        banner=defaults.SSH_BANNER,
         forward_to=data.ssh_forward_to,
     )
     systemd.service(
@@ -167,19 +173,62 @@ def _firewall(data: BaseData) -> None:
     _kernel(data)
 
 
+def container() -> str:
+    """What `systemd-detect-virt --container` says ("none" on a real host): a lab host is a
+    systemd-nspawn container sharing the machine's kernel. The one fact every container
+    condition of the role reads (docs/hardening.md)."""
+    return host.get_fact(Command, "systemd-detect-virt --container || true") or "none"
+
+
 def _kernel(data: BaseData) -> None:
-    """The settings in the role's sysctl.d file, and running (TCD-NET-001)."""
-    conf = template("etc/sysctl.d/99-tcd.conf.j2", defaults.SYSCTL_CONF, settings=data.sysctl)
-    apply = [f"sysctl -q -p {defaults.SYSCTL_CONF}"]
-    running = host.get_fact(Command, command=f"sysctl -e {' '.join(data.sysctl)}") or ""
-    if sysctl_values(running.splitlines()) != data.sysctl:
+    """The settings in the role's sysctl.d file, and running (TCD-NET-001, NET-002, KRN-001)."""
+    kernel = defaults.SYSCTL_KERNEL
+    conf = template(
+        "etc/sysctl.d/99-tcd.conf.j2",
+        defaults.SYSCTL_CONF,
+        settings=data.sysctl,
+        network=data.sysctl_net,
+        kernel=kernel,
+    )
+    own = data.sysctl | data.sysctl_net  # the network namespace's: every host sets them
+    if container() == "none":
+        wanted = own | kernel
+        apply = [f"sysctl -q -p {defaults.SYSCTL_CONF}"]
+    else:
+        # KERNEL_IS_THE_HOSTS: a container's /proc/sys is read-only but for its own network
+        # namespace; the kernel-wide lines wait in the file for a real host
+        wanted = own
+        apply = ["sysctl -q -w " + " ".join(f"{k}={v}" for k, v in own.items())]
+    running = host.get_fact(Command, command=f"sysctl -e {' '.join(wanted)}") or ""
+    if sysctl_values(running.splitlines()) != wanted:
         server.shell(name="Kernel settings applied (the running ones differ)", commands=apply)
     else:
         server.shell(name="Kernel settings applied", commands=apply, _if=conf.did_change)
     # read at boot after ours, a file setting one of them otherwise would win then
     config = host.get_fact(Command, command="systemd-analyze cat-config sysctl.d") or ""
-    for found in later_sysctl_settings(config.splitlines(), defaults.SYSCTL_CONF, data.sysctl):
-        needs_attention("TCD-NET-001", f"{found} (read after {defaults.SYSCTL_CONF})")
+    for found in later_sysctl_settings(config.splitlines(), defaults.SYSCTL_CONF, own | kernel):
+        control = "TCD-NET-001" if found.split()[2] in data.sysctl else "TCD-NET-002"
+        control = "TCD-KRN-001" if found.split()[2] in kernel else control
+        needs_attention(control, f"{found} (read after {defaults.SYSCTL_CONF})")
+
+
+def _logins() -> None:
+    """What a login gets: no core dumps (TCD-CORE-001), umask 027 (TCD-UMASK-001), the
+    password policy for a local account (TCD-PASS-001)."""
+    template("etc/security/limits.d/10-tcd.conf.j2", defaults.CORE_LIMITS)
+    template(f"{defaults.UMASK_PROFILE[1:]}.j2", defaults.UMASK_PROFILE, umask=defaults.UMASK)
+    # login.defs is the package's file (its comments document every keyword): the role's
+    # keywords are set in place, the rest left as Debian ships it
+    for keyword, value in defaults.LOGIN_DEFS_SETTINGS.items():
+        files.line(
+            name=f"{defaults.LOGIN_DEFS}: {keyword} {value}",
+            path=defaults.LOGIN_DEFS,
+            line=rf"^\s*{keyword}\s.*",
+            replace=f"{keyword} {value}",
+        )
+    template(
+        f"{defaults.PWQUALITY_CONF[1:]}.j2", defaults.PWQUALITY_CONF, settings=defaults.PWQUALITY
+    )
 
 
 def _routes(data: BaseData) -> None:

@@ -116,6 +116,15 @@ class BaseData(RoleData):
             "net.ipv6.conf.all.forwarding": "0",
         }
 
+    @property
+    def sysctl_net(self) -> dict[str, str]:
+        """The network settings of the host's own namespace (TCD-NET-002)."""
+        rp = defaults.RP_FILTER[self.forwarding]
+        return defaults.SYSCTL_NET | {
+            "net.ipv4.conf.all.rp_filter": rp,
+            "net.ipv4.conf.default.rp_filter": rp,
+        }
+
     @classmethod
     def build(cls, subject: Subject) -> "BaseData":
         province = subject.inventory.province
@@ -322,12 +331,23 @@ BASE = Role(
     packages=tuple(defaults.PACKAGES),
     reads=Reads(
         sections=(
-            *("sshd", "nft", "listeners", "passwd", "group", "sudoers_d", "sudo"),
+            *(
+                "sshd",
+                "sshd_admin",
+                "sshd_version",
+                "nft",
+                "listeners",
+                "passwd",
+                "group",
+                "sudoers_d",
+                "sudo",
+            ),
             *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
             *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
-            *("sysctl", "sysctl_d"),
+            *("sysctl", "sysctl_d", "virt", "core_limit", "umask", "login_defs", "pwquality"),
         ),
         units=("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
-        packages=("unattended-upgrades",),
+        packages=("unattended-upgrades", "libpam-pwquality"),
+        files=tuple(defaults.BANNER_FILES),
     ),
 )

@@ -7,6 +7,14 @@
 # would print the private key).
 section() { printf '\n@@@ %s\n' "$1"; }
 read_sshd() { sshd -T 2>&1; }
+# what sshd applies to an admin (its Match Group block evaluated): the first member of the
+# admin group ($ADMIN_GROUP), from the controller's side of loopback; nothing if it has none
+read_sshd_admin() {
+    admin=$(getent group "$ADMIN_GROUP" | cut -d: -f4 | cut -d, -f1)
+    [ -z "$admin" ] || sshd -T -C "user=$admin,host=controller,addr=127.0.0.1" 2>&1
+}
+# the version string sshd sends a client (DebianBanner's effect: sshd -T does not print it)
+read_sshd_version() { timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22; head -n 1 <&3' 2>&1 | tr -d '\r'; }
 read_nft() { nft -j list ruleset 2>&1; }
 read_listeners() { ss -Hltnup; }
 read_passwd() { getent passwd; }
@@ -37,8 +45,22 @@ read_journal_dir() { ls -d /var/log/journal 2>&1; }
 read_journal_files() { ls -l "/proc/$(pidof systemd-journald)/fd" 2>&1 | sed -n 's|.* -> ||p'; }
 # every SUID/SGID regular file on the root filesystem (roles/base/defaults.FIND_SUID_SGID)
 read_suid_sgid() { find / -xdev -type f \( -perm -4000 -o -perm -2000 \) -print 2>/dev/null; }
-# the running forwarding settings, and the sysctl.d files in the order boot reads them
-read_sysctl() { sysctl -a -r forward 2>/dev/null; }
+# the running values of the role's kernel settings ($SYSCTL: in a container the kernel-wide ones
+# are the machine's), and the sysctl.d files in the order boot reads them
+read_sysctl() { sysctl -e $SYSCTL 2>/dev/null; }
+# "none" on a real host, the container's kind in a lab (it shares the machine's kernel)
+read_virt() { systemd-detect-virt --container || true; }
+# the core size limits of a PAM session (this one runs under sudo, which applies pam_limits)
+read_core_limit() { printf 'hard %s\nsoft %s\n' "$(ulimit -Hc)" "$(ulimit -Sc)"; }
+# the umask a login shell gets (/etc/profile and profile.d)
+read_umask() { bash -lc umask 2>&1 | tail -n 1; }
+read_login_defs() { grep -E '^[[:space:]]*[A-Z_]+[[:space:]]' /etc/login.defs; }
+# pwquality's settings as it reads them (its file, then its drop-ins: the last wins), then
+# whether PAM asks it when a password is set
+read_pwquality() {
+    cat /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf 2>/dev/null
+    grep -h '^password.*pam_pwquality' /etc/pam.d/common-password | sed 's/^/pam: /'
+}
 read_sysctl_d() { systemd-analyze cat-config sysctl.d 2>&1; }
 read_chrony_sources() { chronyc -c -n sources 2>&1; }
 read_chrony_tracking() { chronyc -n tracking 2>&1; }

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import testinfra
 from testinfra.host import Host
 
+from roles.base import defaults as base_defaults
+from roles.base.role import BASE
 from roles.declaration import Reads, Role, RoleData
 from roles.kiosk.defaults import KIOSK_USER
 from roles.monitoring_agent.role import MONITORING_AGENT
@@ -94,16 +96,22 @@ class CheckedHost:
                 UNITS=" ".join(wanted.units),
                 PACKAGES=" ".join(wanted.packages),
                 FILES=" ".join(wanted.files),
-                **self._listening(),
+                **self._environment(),
             )
             sections = output.split("\n@@@ ")[1:]
             return {name: body for name, _, body in (p.partition("\n") for p in sections)}
 
         return self.fact("snapshot", read)
 
-    def _listening(self) -> dict[str, str]:
-        """Where the monitoring must answer on this host, for collect.sh to ask it there."""
+    def _environment(self) -> dict[str, str]:
+        """What collect.sh needs to know of this host's roles: the admin group (whose sshd
+        settings it reads), the kernel settings, where the monitoring must answer (to ask it
+        there)."""
         found = {}
+        if self.data.has(BASE):  # whose sshd settings (its Match block) read_sshd_admin shows
+            base = self.of(BASE)
+            found["ADMIN_GROUP"] = base.admin_group
+            found["SYSCTL"] = " ".join(base.sysctl | base.sysctl_net | base_defaults.SYSCTL_KERNEL)
         if self.data.has(MONITORING_AGENT):
             found["NODE_EXPORTER"] = self.of(MONITORING_AGENT).listen[0]
         if self.data.has(MONITORING_HUB):
