@@ -3,10 +3,10 @@
 
 # Packages every managed host needs (all present in the lab image).
 # netbase: /etc/protocols and /etc/services, which nftables rulesets name protocols by.
-# libpam-pwquality: password strength for local accounts (TCD-PASS-001).
+# libpam-pwquality: password strength for local accounts (TCD-PASS-001); auditd: TCD-AUDIT-001.
 PACKAGES = [
     *("openssh-server", "sudo", "nftables", "chrony", "unattended-upgrades", "netbase"),
-    "libpam-pwquality",
+    *("libpam-pwquality", "auditd"),
 ]
 
 # OpenSSH algorithms (TCD-SSH-004): AEAD ciphers, encrypt-then-MAC, curve25519 / PQ hybrid.
@@ -183,6 +183,56 @@ LOGIN_DEFS_SETTINGS = {
 # pam-auth-update on install): 12 characters of at least 3 classes, not the user's name
 PWQUALITY_CONF = "/etc/security/pwquality.conf.d/10-tcd.conf"
 PWQUALITY = {"minlen": "12", "minclass": "3", "maxrepeat": "3", "usercheck": "1", "retry": "3"}
+
+# auditd (TCD-AUDIT-001): who changed an account, used sudo, changed sshd's configuration, read
+# or replaced a WireGuard key, loaded a kernel module, set the clock or touched auditd itself.
+# rules.d is the role's alone (augenrules loads every file there: another could start with -D);
+# the first lines are Debian's own header (flush, buffers, failure mode: printk). No `-e 2`
+# (immutable rules): a rollout could then no longer change them without a reboot.
+AUDIT_RULES_DIR = "/etc/audit/rules.d"
+AUDIT_RULES = f"{AUDIT_RULES_DIR}/tcd.rules"
+# (path, permissions, key): a file or a whole folder watched
+AUDIT_WATCHES = [
+    *(("/etc/passwd", "wa", "identity"), ("/etc/group", "wa", "identity")),
+    *(("/etc/shadow", "wa", "identity"), ("/etc/gshadow", "wa", "identity")),
+    ("/etc/security/opasswd", "wa", "identity"),
+    *(("/etc/sudoers", "wa", "sudoers"), ("/etc/sudoers.d", "wa", "sudoers")),
+    ("/usr/bin/sudo", "x", "sudo"),
+    *(("/etc/ssh/sshd_config", "wa", "sshd"), ("/etc/ssh/sshd_config.d", "wa", "sshd")),
+    ("/etc/wireguard", "rwa", "wireguard-keys"),
+    *(("/var/log/lastlog", "wa", "logins"), ("/var/log/btmp", "wa", "logins")),
+    *(("/usr/sbin/modprobe", "x", "modules"), ("/usr/sbin/insmod", "x", "modules")),
+    ("/etc/localtime", "wa", "time-change"),
+    *(("/etc/audit", "wa", "audit-config"), ("/usr/sbin/auditctl", "x", "audit-tools")),
+]
+# (system calls, key): amd64 only (the PCs and hubs are amd64; 32-bit calls are not audited)
+AUDIT_SYSCALLS = [
+    ("init_module,finit_module,delete_module", "modules"),
+    ("adjtimex,settimeofday,clock_settime", "time-change"),
+]
+# auditd.conf as Debian 12 ships it, but: logs rotate at 256 MiB and 16 are kept, 4 GiB in all,
+# the journal's own bound (JOURNAL_MAX_USE) and not `keep_logs` (a kept log fills the disk of a
+# PC nobody watches); written with each record (incremental, not async); space low → the
+# journal, then suspended before the disk is full (dev-sec package-08's choices). The whole file
+# is the role's.
+AUDITD_CONF = "/etc/audit/auditd.conf"
+AUDITD = {
+    **{"local_events": "yes", "write_logs": "yes", "log_file": "/var/log/audit/audit.log"},
+    **{"log_group": "adm", "log_format": "ENRICHED", "flush": "INCREMENTAL", "freq": "50"},
+    **{"max_log_file": "256", "num_logs": "16", "priority_boost": "4", "name_format": "NONE"},
+    **{"max_log_file_action": "ROTATE", "space_left": "75", "space_left_action": "SYSLOG"},
+    **{"verify_email": "yes", "action_mail_acct": "root", "admin_space_left": "50"},
+    **{"admin_space_left_action": "SUSPEND", "disk_full_action": "SUSPEND"},
+    **{"disk_error_action": "SUSPEND", "use_libwrap": "yes", "tcp_listen_queue": "5"},
+    **{"tcp_max_per_addr": "1", "tcp_client_max_idle": "0", "transport": "TCP"},
+    **{"krb5_principal": "auditd", "distribute_network": "no", "q_depth": "2000"},
+    **{"overflow_action": "SYSLOG", "max_restarts": "10", "plugin_dir": "/etc/audit/plugins.d"},
+    "end_of_event_timeout": "2",
+}
+# NO_AUDIT_IN_A_CONTAINER: the audit netlink socket exists only in the machine's first network
+# namespace, so auditd cannot start in a lab container. There a drop-in skips the unit (a
+# condition, not a failure); the files are written and checked as on a real host.
+AUDITD_CONTAINER_DROPIN = "/etc/systemd/system/auditd.service.d/10-tcd-container.conf"
 
 NFTABLES_CONF = "/etc/nftables.conf"
 # a digest of the ruleset as last loaded by the role: the running one is compared with it

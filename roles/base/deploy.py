@@ -11,8 +11,10 @@ from pyinfra.operations import files, server, systemd
 from roles.base import defaults
 from roles.base.findings import (
     apt_dropin_values_command,
+    audit_keys,
     later_sysctl_settings,
     overridden_apt_settings,
+    planned_audit_keys,
     sysctl_values,
     undeclared_listeners,
     unexpected_suid_sgid,
@@ -22,6 +24,7 @@ from roles.common.attention import needs_attention
 from roles.common.files import checked_template, only_ours, template
 from roles.common.packages import install
 from roles.common.units import own_dropins, service
+from roles.common.virt import container
 
 
 @deploy("Base")
@@ -37,6 +40,7 @@ def main() -> None:
     _updates()
     _journal()
     _logins()
+    _audit()
     _routes(data)
     _findings(data)
 
@@ -173,13 +177,6 @@ def _firewall(data: BaseData) -> None:
     _kernel(data)
 
 
-def container() -> str:
-    """What `systemd-detect-virt --container` says ("none" on a real host): a lab host is a
-    systemd-nspawn container sharing the machine's kernel. The one fact every container
-    condition of the role reads (docs/hardening.md)."""
-    return host.get_fact(Command, "systemd-detect-virt --container || true") or "none"
-
-
 def _kernel(data: BaseData) -> None:
     """The settings in the role's sysctl.d file, and running (TCD-NET-001, NET-002, KRN-001)."""
     kernel = defaults.SYSCTL_KERNEL
@@ -228,6 +225,50 @@ def _logins() -> None:
         )
     template(
         f"{defaults.PWQUALITY_CONF[1:]}.j2", defaults.PWQUALITY_CONF, settings=defaults.PWQUALITY
+    )
+
+
+def _audit() -> None:
+    """auditd with the role's rules and settings (TCD-AUDIT-001); in a container, where it cannot
+    run, the files alone and the unit skipped by a condition (NO_AUDIT_IN_A_CONTAINER)."""
+    rules = template(
+        f"{defaults.AUDIT_RULES[1:]}.j2",
+        defaults.AUDIT_RULES,
+        mode="640",
+        watches=defaults.AUDIT_WATCHES,
+        syscalls=defaults.AUDIT_SYSCALLS,
+    )
+    removed = only_ours(defaults.AUDIT_RULES_DIR, [defaults.AUDIT_RULES])
+    conf = template(
+        f"{defaults.AUDITD_CONF[1:]}.j2", defaults.AUDITD_CONF, mode="640", settings=defaults.AUDITD
+    )
+    virt = container()
+    dropin = defaults.AUDITD_CONTAINER_DROPIN
+    ours = [template(f"{dropin[1:]}.j2", dropin, virt=virt)] if virt != "none" else []
+    unit = ours + own_dropins("auditd.service", [dropin] if ours else [])
+    systemd.daemon_reload(
+        name="systemd reloaded (auditd)", _if=lambda: any(op.did_change() for op in unit)
+    )
+    if virt != "none":
+        service("auditd enabled (skipped in a container)", "auditd.service", running=None)
+        return
+    service("auditd running", "auditd.service")
+    # the kernel's rules, not the file's: `auditctl -D` by hand leaves the file as it was
+    running = host.get_fact(Command, "auditctl -l 2>&1 || true") or ""
+    server.shell(
+        name="auditd rules loaded",
+        commands=["augenrules --load"],
+        _if=lambda: (
+            audit_keys(running.splitlines()) != planned_audit_keys()
+            or rules.did_change()
+            or any(op.did_change() for op in removed)
+        ),
+    )
+    systemd.service(
+        name="auditd restarted (its configuration changed)",
+        service="auditd.service",
+        restarted=True,
+        _if=conf.did_change,
     )
 
 

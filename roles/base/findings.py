@@ -117,3 +117,20 @@ def later_sysctl_settings(lines: list[str], ours: str, wanted: dict[str, str]) -
             if after and key in wanted and value != wanted[key]:
                 found.append(f"{path} sets {key} = {value}")
     return found
+
+
+def audit_keys(lines: list[str]) -> list[str]:
+    """The key of every audit rule in `lines`, sorted: the rules file's (`-k key`) or the
+    kernel's as `auditctl -l` prints them (a watch's `-k key`, a system call rule's
+    `-F key=key`). Comments, the header's settings and `No rules` have none."""
+    keys = []
+    for line in lines:
+        if line.startswith(("-w ", "-a ")):
+            found = re.search(r"(?:-k |-F key=)(\S+)", line)
+            keys.append(found.group(1) if found else "")
+    return sorted(keys)
+
+
+def planned_audit_keys() -> list[str]:
+    """The keys of the role's audit rules (defaults.AUDIT_WATCHES and AUDIT_SYSCALLS)."""
+    return sorted(key for *_, key in defaults.AUDIT_WATCHES + defaults.AUDIT_SYSCALLS)

@@ -345,9 +345,13 @@ BASE = Role(
             *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
             *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
             *("sysctl", "sysctl_d", "virt", "core_limit", "umask", "login_defs", "pwquality"),
+            *("audit_rules_d", "audit"),
         ),
-        units=("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
-        packages=("unattended-upgrades", "libpam-pwquality"),
-        files=tuple(defaults.BANNER_FILES),
+        units=(
+            *("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
+            "auditd.service",
+        ),
+        packages=("unattended-upgrades", "libpam-pwquality", "auditd"),
+        files=(*defaults.BANNER_FILES, defaults.AUDIT_RULES, defaults.AUDITD_CONF),
     ),
 )

@@ -11,6 +11,8 @@ import pytest
 
 from roles.base import defaults
 from roles.base.findings import (
+    audit_keys,
+    planned_audit_keys,
     sysctl_at_boot,
     sysctl_values,
     undeclared_listeners,
@@ -221,11 +223,6 @@ def test_forwarding_as_the_host_routes(target: CheckedHost) -> None:
         assert after_boot == value, f"{key} would be {after_boot} after a reboot, not {value}"
 
 
-def in_container(target: CheckedHost) -> bool:
-    """A lab host: a container sharing the machine's kernel (`systemd-detect-virt`)."""
-    return target.section("virt").strip() not in ("", "none")
-
-
 def kernel_settings(target: CheckedHost, wanted: dict[str, str], running: bool) -> None:
     """`wanted` at boot (the sysctl.d files as boot reads them) and, if `running`, now."""
     now = sysctl_values(target.lines("sysctl"))
@@ -247,7 +244,7 @@ def test_network_hardening(target: CheckedHost) -> None:
 def test_kernel_hardening(target: CheckedHost) -> None:
     # KERNEL_IS_THE_HOSTS: a container reads its machine's kernel, which the role does not set
     # (docs/hardening.md); there the file alone is the role's, checked as boot would read it
-    kernel_settings(target, defaults.SYSCTL_KERNEL, running=not in_container(target))
+    kernel_settings(target, defaults.SYSCTL_KERNEL, running=not target.in_container())
 
 
 @control("TCD-CORE-001")
@@ -291,6 +288,39 @@ def test_password_policy(target: CheckedHost) -> None:
     settings = sysctl_values([line for line in lines if not line.startswith("pam: ")])
     for key, value in defaults.PWQUALITY.items():
         assert settings.get(key) == value, f"pwquality {key} is {settings.get(key)}, not {value}"
+
+
+@control("TCD-AUDIT-001")
+def test_audit(target: CheckedHost) -> None:
+    others = sorted(set(target.lines("audit_rules_d")) - {defaults.AUDIT_RULES})
+    assert not others, f"audit rules the role does not set: {', '.join(others)}"
+    rules = target.file(defaults.AUDIT_RULES)
+    assert rules is not None, f"{defaults.AUDIT_RULES} is missing"
+    lines = [line.strip() for line in rules.splitlines()]
+    for path, permissions, key in defaults.AUDIT_WATCHES:
+        watch = f"-w {path} -p {permissions} -k {key}"
+        assert watch in lines, f"{defaults.AUDIT_RULES} does not have {watch}"
+    assert audit_keys(lines) == planned_audit_keys(), (
+        f"{defaults.AUDIT_RULES} has the rules {audit_keys(lines)}"
+    )
+    conf = sysctl_values((target.file(defaults.AUDITD_CONF) or "").splitlines())
+    differing = {
+        key: conf.get(key) for key, value in defaults.AUDITD.items() if conf.get(key) != value
+    }
+    assert not differing, f"{defaults.AUDITD_CONF} differs: {differing}"
+    auditd = unit(target, "auditd.service")
+    assert auditd.get("UnitFileState") == "enabled", f"auditd is {auditd.get('UnitFileState')}"
+    if target.in_container():
+        # NO_AUDIT_IN_A_CONTAINER: the unit is skipped by the role's condition, not failed
+        assert defaults.AUDITD_CONTAINER_DROPIN in auditd.get("DropInPaths", "").split(), (
+            "auditd has no container condition: it fails in a container"
+        )
+        return
+    assert auditd.get("ActiveState") == "active", f"auditd is {auditd.get('ActiveState')}"
+    status = target.lines("audit")
+    assert "enabled 1" in status, f"the kernel does not audit: {status[:3]}"
+    running = audit_keys(status)
+    assert running == planned_audit_keys(), f"the kernel's audit rules are {running}"
 
 
 def accounts(target: CheckedHost) -> list[list[str]]:

@@ -35,6 +35,15 @@ read_kiosk_password() {
     case "$field" in '!'|'*'|'!*'|'') printf '%s\n' "$field" ;; *) echo set ;; esac
 }
 read_kiosk_groups() { id -nG "$KIOSK" 2>&1; }
+# what the module loader would do for each storage driver ($STORAGE_MODULES: "install
+# /bin/false" where the role's file holds), then the modules loaded (in a container, the
+# machine's kernel's)
+read_storage_modules() {
+    for module in $STORAGE_MODULES; do
+        printf '%s: %s\n' "$module" "$(modprobe -n -v "$module" 2>&1 | head -n 1)"
+    done
+    lsmod | sed 1d | cut -d' ' -f1 | sed 's/^/loaded: /'
+}
 read_chromium_policies() { find /etc/chromium/policies/managed -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null; }
 read_packages() { dpkg-query -W -f '${Package}\t${db:Status-Abbrev}\n' $PACKAGES 2>&1; }
 # apt's effective settings (its file and every drop-in, read as apt reads them): "key value"
@@ -61,6 +70,10 @@ read_pwquality() {
     cat /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf 2>/dev/null
     grep -h '^password.*pam_pwquality' /etc/pam.d/common-password | sed 's/^/pam: /'
 }
+# the audit rules files augenrules loads (the folder is the role's alone), and the kernel's audit
+# state and rules (a container has none of its own)
+read_audit_rules_d() { find /etc/audit/rules.d -mindepth 1 -maxdepth 1 2>/dev/null; }
+read_audit() { auditctl -s 2>&1; auditctl -l 2>&1; }
 read_sysctl_d() { systemd-analyze cat-config sysctl.d 2>&1; }
 read_chrony_sources() { chronyc -c -n sources 2>&1; }
 read_chrony_tracking() { chronyc -n tracking 2>&1; }

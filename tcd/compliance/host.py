@@ -18,7 +18,8 @@ from testinfra.host import Host
 from roles.base import defaults as base_defaults
 from roles.base.role import BASE
 from roles.declaration import Reads, Role, RoleData
-from roles.kiosk.defaults import KIOSK_USER
+from roles.kiosk.defaults import KIOSK_USER, STORAGE_MODULES
+from roles.kiosk.role import KIOSK
 from roles.monitoring_agent.role import MONITORING_AGENT
 from roles.monitoring_hub.role import MONITORING_HUB
 from roles.registry import role
@@ -112,6 +113,8 @@ class CheckedHost:
             base = self.of(BASE)
             found["ADMIN_GROUP"] = base.admin_group
             found["SYSCTL"] = " ".join(base.sysctl | base.sysctl_net | base_defaults.SYSCTL_KERNEL)
+        if self.data.has(KIOSK):  # what read_storage_modules asks the module loader
+            found["STORAGE_MODULES"] = " ".join(STORAGE_MODULES)
         if self.data.has(MONITORING_AGENT):
             found["NODE_EXPORTER"] = self.of(MONITORING_AGENT).listen[0]
         if self.data.has(MONITORING_HUB):
@@ -137,6 +140,11 @@ class CheckedHost:
 
     def lines(self, name: str) -> list[str]:
         return [line for line in self.section(name).splitlines() if line.strip()]
+
+    def in_container(self) -> bool:
+        """A lab host: a container sharing the machine's kernel (`systemd-detect-virt`), whose
+        kernel-wide state is the machine's (docs/hardening.md)."""
+        return self.section("virt").strip() not in ("", "none")
 
     def units(self) -> dict[str, dict[str, str]]:
         """`systemctl show` of the units the host's roles read, by unit name."""

@@ -20,7 +20,7 @@ from tcd.lab.system import LabCommandError
 
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-RECIPE_VERSION = 5  # bump when _finish() changes what ends up in the tree
+RECIPE_VERSION = 6  # bump when _finish() changes what ends up in the tree
 HOST_PACKAGES = (
     # what makes it a field-like host, as the IT team installs a PC before handing it over
     "systemd",
@@ -138,7 +138,8 @@ def _finish(root: Path) -> None:
     # packages enable: Prometheus on a reception PC, a node exporter on all addresses. A field
     # host has only its roles' packages, and its roles enable what they run.
     wants = root / "etc" / "systemd" / "system" / "multi-user.target.wants"
-    for unit in wants.glob("prometheus*.service"):
+    # auditd too: it cannot run in a container, where the role skips it by a condition
+    for unit in (*wants.glob("prometheus*.service"), *wants.glob("auditd.service")):
         unit.unlink()
     # nobody reads a container's console login prompt; ~2 MiB per idle host saved
     (root / "etc" / "systemd" / "system" / "console-getty.service").symlink_to("/dev/null")
