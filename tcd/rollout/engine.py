@@ -29,6 +29,7 @@ from typing import Any, Literal
 import gevent
 import gevent.pool
 from paramiko.proxy import ProxyCommand
+from paramiko.ssh_exception import ProxyCommandFailure
 from pyinfra.api import BaseStateCallback, Config, State
 from pyinfra.api import arguments as pyinfra_arguments
 from pyinfra.api.connect import connect_all, disconnect_all
@@ -699,6 +700,23 @@ class _Connections:
                 _close_once(transport.sock)
             client.close()
         self.clients.clear()
+
+
+def _send_all(proxy: ProxyCommand, content: bytes) -> int:
+    """paramiko's ProxyCommand.send writes once and reports every byte sent. Under gevent the
+    proxy's stdin is a non-blocking pipe, whose write takes only what fits (64 KiB at most):
+    the rest of a larger SSH packet (a batch of fact reads) was lost, and sshd closed the
+    connection ("message authentication code incorrect"). Write until all of it is taken."""
+    view = memoryview(content)
+    try:
+        while view:
+            view = view[proxy.process.stdin.write(view) or 0 :]
+    except OSError as exc:
+        raise ProxyCommandFailure(" ".join(proxy.cmd), exc.strerror) from exc
+    return len(content)
+
+
+ProxyCommand.send = _send_all  # type: ignore[method-assign]
 
 
 def _close_once(proxy: ProxyCommand) -> None:
