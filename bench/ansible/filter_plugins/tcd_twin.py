@@ -3,10 +3,10 @@
 What base reports and leaves to a person (a listener nobody declared, a SUID file, an apt or
 sysctl.d file that says otherwise) is judged by the role's own functions (roles/base/findings.py),
 and so is whether the kernel's audit rules are the role's; the rest are the few lines of the
-roles' deploy code that decide which peers a WireGuard interface has, which sites a hub monitors
-and which files of a folder are strays. And `tojson` as tcd's own jinja2 environment has it
-(tcd/render.py), so that a template writes the same file through Ansible. Needs the repository
-on PYTHONPATH (run.py sets it).
+roles' deploy code that decide which peers a WireGuard interface has, which sites a hub monitors,
+which storage drivers are loaded and which files of a folder are strays. And `tojson` as tcd's
+own jinja2 environment has it (tcd/render.py), so that a template writes the same file through
+Ansible. Needs the repository on PYTHONPATH (run.py sets it).
 """
 
 from collections.abc import Callable, Mapping
@@ -86,6 +86,13 @@ def audit_as_planned(lines: list[str]) -> bool:
     """Whether the kernel's audit rules (`auditctl -l`) have the keys of the role's rules
     (roles/base/deploy.py: _audit loads them again otherwise)."""
     return audit_keys(plain(lines)) == planned_audit_keys()
+
+
+def loaded_modules(lsmod: list[str], modules: list[str]) -> list[str]:
+    """Those of `modules` that `lsmod` lists as loaded (its first line is a header; a module
+    named with `-` is listed with `_`), in `modules`' order (roles/kiosk/deploy.py: _no_storage)."""
+    loaded = {line.split()[0] for line in plain(lsmod)[1:] if line.strip()}
+    return [name for name in plain(modules) if name.replace("-", "_") in loaded]
 
 
 def uid0_accounts(passwd: list[str]) -> list[str]:
@@ -227,6 +234,7 @@ class FilterModule:
             "tcd_findings": findings,
             "tcd_sysctl": running_sysctl,
             "tcd_audit_as_planned": audit_as_planned,
+            "tcd_loaded_modules": loaded_modules,
             "tcd_uid0_accounts": uid0_accounts,
             "tcd_group_members": group_members,
             "tcd_link_state": link_state,
