@@ -1,10 +1,11 @@
 """Filters of the Ansible twin: what the pyinfra roles judge in Python, judged the same way.
 
 What base reports and leaves to a person (a listener nobody declared, a SUID file, an apt or
-sysctl.d file that says otherwise) is judged by the role's own functions (roles/base/findings.py);
-the rest are the few lines of the roles' deploy code that decide which peers a WireGuard interface
-has, which sites a hub monitors and which files of a folder are strays. And `tojson` as tcd's own
-jinja2 environment has it (tcd/render.py), so that a template writes the same file through
+sysctl.d file that says otherwise) is judged by the role's own functions (roles/base/findings.py),
+and so is whether the kernel's audit rules are the role's; the rest are the few lines of the
+roles' deploy code that decide which peers a WireGuard interface has, which sites a hub monitors,
+which storage drivers are loaded and which files of a folder are strays. And `tojson` as tcd's
+own jinja2 environment has it (tcd/render.py), so that a template writes the same file through
 Ansible. Needs the repository on PYTHONPATH (run.py sets it).
 """
 
@@ -16,8 +17,10 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from roles.base import defaults
 from roles.base.findings import (
+    audit_keys,
     later_sysctl_settings,
     overridden_apt_settings,
+    planned_audit_keys,
     sysctl_values,
     undeclared_listeners,
     unexpected_suid_sgid,
@@ -77,6 +80,19 @@ def findings(reads: dict[str, list[str]], base: dict[str, Any]) -> list[str]:
 
 def running_sysctl(lines: list[str]) -> dict[str, str]:
     return sysctl_values(lines)
+
+
+def audit_as_planned(lines: list[str]) -> bool:
+    """Whether the kernel's audit rules (`auditctl -l`) have the keys of the role's rules
+    (roles/base/deploy.py: _audit loads them again otherwise)."""
+    return audit_keys(plain(lines)) == planned_audit_keys()
+
+
+def loaded_modules(lsmod: list[str], modules: list[str]) -> list[str]:
+    """Those of `modules` that `lsmod` lists as loaded (its first line is a header; a module
+    named with `-` is listed with `_`), in `modules`' order (roles/kiosk/deploy.py: _no_storage)."""
+    loaded = {line.split()[0] for line in plain(lsmod)[1:] if line.strip()}
+    return [name for name in plain(modules) if name.replace("-", "_") in loaded]
 
 
 def uid0_accounts(passwd: list[str]) -> list[str]:
@@ -217,6 +233,8 @@ class FilterModule:
             "tcd_strays": strays,
             "tcd_findings": findings,
             "tcd_sysctl": running_sysctl,
+            "tcd_audit_as_planned": audit_as_planned,
+            "tcd_loaded_modules": loaded_modules,
             "tcd_uid0_accounts": uid0_accounts,
             "tcd_group_members": group_members,
             "tcd_link_state": link_state,
