@@ -41,10 +41,14 @@ REPO = Path(__file__).resolve().parent.parent
 TCD = str(Path(sys.executable).with_name("tcd"))
 HOSTS = "tcd-25217-pc1,tcd-25217-gw1,tcd-hub-province"
 # Debian's lynis package, as installed on the controller: its program, tests and profile
-LYNIS_FILES = ("usr/sbin/lynis", "usr/share/lynis", "etc/lynis/default.prf")
+LYNIS_FILES = ("usr/sbin/lynis", "usr/share/lynis", "etc/lynis")
 # where Lynis runs on a host; removed after each run
 REMOTE_DIR = "/root/.tcd-lynis-audit"
-SSH_AUDIT_SECTIONS = ("kex", "key", "enc", "mac")
+# a note of ssh-audit 2.5.0's text output: "(kex) name  -- [warn] text", or a further note on
+# the line's algorithm: "      `- [info] text"
+SSH_AUDIT_NOTE = re.compile(
+    r"^(?:\((?:kex|key|enc|mac)\) (?P<subject>\S+)\s*|\s+)[-`]- \[(?P<level>\w+)\] (?P<text>.*)$"
+)
 
 
 def tcd(settings: LabSettings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -53,20 +57,24 @@ def tcd(settings: LabSettings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def ssh_audit(settings: LabSettings, address: str) -> dict:
-    """ssh-audit's verdict on the sshd at `address`: every fail and warn note, by algorithm."""
-    argv = ["ip", "netns", "exec", settings.controller_netns, "ssh-audit", "-j", "-n", address]
+    """ssh-audit's verdict on the sshd at `address`: its banner and every fail and warn note,
+    with the algorithm it is about. (2.5.0's JSON output has no notes: the text is read.)"""
+    argv = ["ip", "netns", "exec", settings.controller_netns, "ssh-audit", "-n", address]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    try:
-        found = json.loads(done.stdout)
-    except ValueError:
-        raise SystemExit(f"ssh-audit {address}: {done.stdout[-500:]} {done.stderr[-500:]}") from None
     notes: dict[str, list[str]] = {"fail": [], "warn": []}
-    for section in SSH_AUDIT_SECTIONS:
-        for entry in found.get(section, []):
-            for level in notes:
-                for note in entry.get("notes", {}).get(level, []):
-                    notes[level].append(f"{section} {entry['algorithm']}: {note}")
-    return {"banner": found.get("banner", {}).get("raw", ""), **notes, "cves": found.get("cves", [])}
+    banner, subject = "", ""
+    for line in done.stdout.splitlines():
+        if line.startswith("(gen) banner: "):
+            banner = line.removeprefix("(gen) banner: ")
+        found = SSH_AUDIT_NOTE.match(line)
+        if found is None:
+            continue
+        subject = found["subject"] or subject
+        if found["level"] in notes:
+            notes[found["level"]].append(f"{subject}: {found['text']}")
+    if not banner:
+        raise SystemExit(f"ssh-audit {address}: {done.stdout[-500:]} {done.stderr[-500:]}")
+    return {"banner": banner, **notes}
 
 
 def lynis(settings: LabSettings, host: str) -> dict:
@@ -83,12 +91,14 @@ def lynis(settings: LabSettings, host: str) -> dict:
             check=True,
             capture_output=True,
         )
-    # run from the folder of its tests (Lynis looks for ./include, ./plugins and ./db there)
+    # run from the folder of its tests (Lynis looks for ./include and ./db there; Debian keeps
+    # its plugins beside its profile); its PID file goes with the folder, even after an early stop
     run = (
         f"cd {REMOTE_DIR}/usr/share/lynis && sh {REMOTE_DIR}/usr/sbin/lynis audit system --quick "
         f"--no-colors --profile {REMOTE_DIR}/etc/lynis/default.prf "
+        f"--plugindir {REMOTE_DIR}/etc/lynis/plugins "
         f"--logfile {REMOTE_DIR}/lynis.log --report-file {REMOTE_DIR}/report.dat >/dev/null 2>&1; "
-        f"cat {REMOTE_DIR}/report.dat; rm -rf {REMOTE_DIR}"
+        f"cat {REMOTE_DIR}/report.dat; rm -rf {REMOTE_DIR} /run/lynis.pid"
     )
     done = subprocess.run(
         lab_ops.ssh_argv(settings, host, ["sudo", "-n", "sh", "-c", shlex.quote(run)]),
@@ -109,8 +119,8 @@ def lynis(settings: LabSettings, host: str) -> dict:
     return {
         "hardening_index": int(report["hardening_index"][0]),
         "tests_performed": int(report.get("lynis_tests_done", ["0"])[0]),
-        "suggestions": [s.split("|")[:2] for s in report.get("suggestion[]", [])],
-        "warnings": [w.split("|")[:2] for w in report.get("warning[]", [])],
+        "suggestions": [s.split("|")[:3] for s in report.get("suggestion[]", [])],
+        "warnings": [w.split("|")[:3] for w in report.get("warning[]", [])],
     }
 
 
@@ -140,7 +150,10 @@ def main() -> int:
     )
     inventory = load_inventory(REPO / "inventory")
     commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     started = time.perf_counter()
     lab_ops.down(settings, lab_ops.QuietReporter())

@@ -110,8 +110,9 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-hub-province", "TCD-KRN-001"): "sed -i 's/^kernel.sysrq = 0$/kernel.sysrq = 1/' "
         f"{base.SYSCTL_CONF}",
         # --- what a login gets
-        ("tcd-25217-gw1", "TCD-CORE-001"): f"rm {base.CORE_LIMITS}",
-        ("tcd-25217-pc1", "TCD-UMASK-001"): f"rm {base.UMASK_PROFILE}",
+        ("tcd-25217-gw1", "TCD-CORE-001"): f"rm {base.CORE_LIMITS} {base.COREDUMP_CONF}",
+        ("tcd-25217-pc1", "TCD-UMASK-001"): f"sed -i /^umask/d {base.LOGIN_PROFILE}",
+        ("tcd-26380-pc1", "TCD-SHELL-001"): f"sed -i /TMOUT/d {base.LOGIN_PROFILE}",
         ("tcd-hub-central", "TCD-PASS-001"): "sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS 99999/' "
         f"{base.LOGIN_DEFS}",
         # --- accounts and devices

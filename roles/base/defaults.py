@@ -3,10 +3,11 @@
 
 # Packages every managed host needs (all present in the lab image).
 # netbase: /etc/protocols and /etc/services, which nftables rulesets name protocols by.
-# libpam-pwquality: password strength for local accounts (TCD-PASS-001); auditd: TCD-AUDIT-001.
+# libpam-pwquality: password strength for local accounts (TCD-PASS-001); auditd: TCD-AUDIT-001;
+# libpam-tmpdir: each login its own temporary folder (TCD-UMASK-001).
 PACKAGES = [
     *("openssh-server", "sudo", "nftables", "chrony", "unattended-upgrades", "netbase"),
-    *("libpam-pwquality", "auditd"),
+    *("libpam-pwquality", "auditd", "libpam-tmpdir"),
 ]
 
 # OpenSSH algorithms (TCD-SSH-004): AEAD ciphers, encrypt-then-MAC, curve25519 / PQ hybrid.
@@ -158,13 +159,20 @@ SYSCTL_KERNEL = {
 
 # No core dumps from login and sudo sessions (TCD-CORE-001): pam_limits reads this file for
 # every login and every sudo (Debian's /etc/pam.d/sudo has pam_limits); services already run
-# with systemd's soft limit 0, and setuid programs dump nothing (fs.suid_dumpable above).
+# with systemd's soft limit 0, and setuid programs dump nothing (fs.suid_dumpable above). Where
+# systemd-coredump is installed later, it keeps nothing either.
 CORE_LIMITS = "/etc/security/limits.d/10-tcd.conf"
+COREDUMP_CONF = "/etc/systemd/coredump.conf.d/10-tcd.conf"
+COREDUMP = {"Storage": "none", "ProcessSizeMax": "0"}
 
-# The default umask of logins (TCD-UMASK-001): files a person makes are not readable by others.
-# /etc/login.defs' UMASK is what login tools and pam_umask read, /etc/profile.d what shells read.
+# What a login shell gets (/etc/profile.d, read by every login shell), the defaults of
+# /etc/login.defs' UMASK too (what login tools and pam_umask read): files a person makes are not
+# readable by others (TCD-UMASK-001; with libpam-tmpdir's own temporary folder per user), no
+# core file (TCD-CORE-001), and an idle shell ends after 15 minutes (TCD-SHELL-001: an admin's
+# console left open on a reception PC or a hub), read-only so a session cannot lift it.
 UMASK = "027"
-UMASK_PROFILE = "/etc/profile.d/tcd-umask.sh"
+SHELL_TIMEOUT = 900
+LOGIN_PROFILE = "/etc/profile.d/tcd-login.sh"
 
 # Password policy for local accounts (TCD-PASS-001), as /etc/login.defs keywords: no account
 # has a password today (keys only, the kiosk locked), so this holds for one made by hand: aged

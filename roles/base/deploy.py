@@ -210,10 +210,16 @@ def _kernel(data: BaseData) -> None:
 
 
 def _logins() -> None:
-    """What a login gets: no core dumps (TCD-CORE-001), umask 027 (TCD-UMASK-001), the
-    password policy for a local account (TCD-PASS-001)."""
+    """What a login gets: no core dumps (TCD-CORE-001), umask 027 (TCD-UMASK-001), idle shells
+    ended (TCD-SHELL-001), the password policy for a local account (TCD-PASS-001)."""
     template("etc/security/limits.d/10-tcd.conf.j2", defaults.CORE_LIMITS)
-    template(f"{defaults.UMASK_PROFILE[1:]}.j2", defaults.UMASK_PROFILE, umask=defaults.UMASK)
+    template(f"{defaults.COREDUMP_CONF[1:]}.j2", defaults.COREDUMP_CONF, settings=defaults.COREDUMP)
+    template(
+        f"{defaults.LOGIN_PROFILE[1:]}.j2",
+        defaults.LOGIN_PROFILE,
+        umask=defaults.UMASK,
+        shell_timeout=defaults.SHELL_TIMEOUT,
+    )
     # login.defs is the package's file (its comments document every keyword): the role's
     # keywords are set in place, the rest left as Debian ships it
     for keyword, value in defaults.LOGIN_DEFS_SETTINGS.items():

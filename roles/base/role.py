@@ -344,14 +344,15 @@ BASE = Role(
             ),
             *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
             *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
-            *("sysctl", "sysctl_d", "virt", "core_limit", "umask", "login_defs", "pwquality"),
+            *("sysctl", "sysctl_d", "virt", "core_limit", "login_shell", "login_defs", "pwquality"),
+            *("coredump", "pam_session"),
             *("audit_rules_d", "audit"),
         ),
         units=(
             *("nftables.service", "chrony.service", "ssh.service", "apt-daily-upgrade.timer"),
             "auditd.service",
         ),
-        packages=("unattended-upgrades", "libpam-pwquality", "auditd"),
+        packages=("unattended-upgrades", "libpam-pwquality", "auditd", "libpam-tmpdir"),
         files=(*defaults.BANNER_FILES, defaults.AUDIT_RULES, defaults.AUDITD_CONF),
     ),
 )

@@ -22,4 +22,5 @@ DISPLAY_TIMERS = ("tcd-display-on.timer", "tcd-display-off.timer")
 # drivers (what `modprobe -n -v` then shows) and not to load them for a device's alias. The USB
 # camera (uvcvideo) and speakerphone (snd-usb-audio) use other drivers and still load.
 NO_STORAGE_CONF = "/etc/modprobe.d/tcd-no-usb-storage.conf"
-STORAGE_MODULES = ["usb-storage", "uas", "firewire-core"]
+# (in the order they unload: a module before those it uses)
+STORAGE_MODULES = ["uas", "usb-storage", "firewire-sbp2", "firewire-ohci", "firewire-core"]

@@ -247,21 +247,42 @@ def test_kernel_hardening(target: CheckedHost) -> None:
     kernel_settings(target, defaults.SYSCTL_KERNEL, running=not target.in_container())
 
 
+def login_shell(target: CheckedHost) -> dict[str, str]:
+    """What a login shell gets: umask, core (its size limit), TMOUT, readonly (TMOUT or "")."""
+    return dict(line.split(" ", 1) for line in target.lines("login_shell") if " " in line)
+
+
 @control("TCD-CORE-001")
 def test_no_core_dumps(target: CheckedHost) -> None:
     limits = dict(line.split() for line in target.lines("core_limit") if len(line.split()) == 2)
     for kind in ("hard", "soft"):
         assert limits.get(kind) == "0", f"a login may dump core: {kind} limit {limits.get(kind)}"
+    core = login_shell(target).get("core")
+    assert core == "0", f"a login shell may dump core (ulimit -c is {core})"
+    coredump = sysctl_values(target.lines("coredump"))
+    for key, value in defaults.COREDUMP.items():
+        assert coredump.get(key) == value, f"systemd-coredump {key} is {coredump.get(key)}"
 
 
 @control("TCD-UMASK-001")
 def test_login_umask(target: CheckedHost) -> None:
-    umask = target.section("umask").strip()
+    umask = login_shell(target).get("umask", "")
     assert umask.lstrip("0") == defaults.UMASK.lstrip("0"), (
         f"a login shell's umask is {umask}, expected {defaults.UMASK}"
     )
     value = login_defs(target).get("UMASK")
     assert value == defaults.UMASK, f"{defaults.LOGIN_DEFS} UMASK is {value}"
+    assert "libpam-tmpdir\tii" in target.section("packages"), "libpam-tmpdir is not installed"
+    pam = target.section("pam_session")
+    assert "pam_tmpdir.so" in pam, "PAM gives a login no temporary folder of its own"
+
+
+@control("TCD-SHELL-001")
+def test_idle_shells_end(target: CheckedHost) -> None:
+    shell = login_shell(target)
+    timeout = shell.get("TMOUT")
+    assert timeout == str(defaults.SHELL_TIMEOUT), f"an idle login shell ends after {timeout!r}"
+    assert shell.get("readonly") == "TMOUT", "a session can lift TMOUT (not read-only)"
 
 
 def login_defs(target: CheckedHost) -> dict[str, str]:

@@ -61,8 +61,15 @@ read_sysctl() { sysctl -e $SYSCTL 2>/dev/null; }
 read_virt() { systemd-detect-virt --container || true; }
 # the core size limits of a PAM session (this one runs under sudo, which applies pam_limits)
 read_core_limit() { printf 'hard %s\nsoft %s\n' "$(ulimit -Hc)" "$(ulimit -Sc)"; }
-# the umask a login shell gets (/etc/profile and profile.d)
-read_umask() { bash -lc umask 2>&1 | tail -n 1; }
+# what a login shell gets (/etc/profile and profile.d): its umask, core size limit and idle
+# timeout, and whether the timeout is read-only
+read_login_shell() {
+    bash -lc 'printf "umask %s\ncore %s\nTMOUT %s\n" "$(umask)" "$(ulimit -c)" "$TMOUT"
+              readonly -p | grep -q " TMOUT=" && echo "readonly TMOUT"' 2>&1
+}
+# systemd-coredump's settings as it would read them; PAM's session modules
+read_coredump() { systemd-analyze cat-config systemd/coredump.conf 2>&1; }
+read_pam_session() { grep -h '^session' /etc/pam.d/common-session 2>&1; }
 read_login_defs() { grep -E '^[[:space:]]*[A-Z_]+[[:space:]]' /etc/login.defs; }
 # pwquality's settings as it reads them (its file, then its drop-ins: the last wins), then
 # whether PAM asks it when a password is set
