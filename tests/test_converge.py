@@ -111,7 +111,8 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         f"{base.SYSCTL_CONF}",
         # --- what a login gets
         ("tcd-25217-gw1", "TCD-CORE-001"): f"rm {base.CORE_LIMITS} {base.COREDUMP_CONF}",
-        ("tcd-25217-pc1", "TCD-UMASK-001"): f"sed -i /^umask/d {base.LOGIN_PROFILE}",
+        ("tcd-25217-pc1", "TCD-UMASK-001"): f"sed -i /^umask/d {base.LOGIN_PROFILE} "
+        f"&& chmod 755 /home/{admin}",
         ("tcd-26380-pc1", "TCD-SHELL-001"): f"sed -i /TMOUT/d {base.LOGIN_PROFILE}",
         ("tcd-hub-central", "TCD-PASS-001"): "sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS 99999/' "
         f"{base.LOGIN_DEFS}",

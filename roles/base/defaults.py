@@ -171,6 +171,7 @@ COREDUMP = {"Storage": "none", "ProcessSizeMax": "0"}
 # core file (TCD-CORE-001), and an idle shell ends after 15 minutes (TCD-SHELL-001: an admin's
 # console left open on a reception PC or a hub), read-only so a session cannot lift it.
 UMASK = "027"
+HOME_MODE = "750"  # an admin's home, as UMASK makes it
 SHELL_TIMEOUT = 900
 LOGIN_PROFILE = "/etc/profile.d/tcd-login.sh"
 

@@ -86,6 +86,15 @@ def _admins(data: BaseData) -> None:
             public_keys=list(admin.keys),
             delete_keys=True,
         )
+        # private like the files a login makes (TCD-UMASK-001): useradd made it with the umask
+        # of the moment, Debian's 022 on a host's first rollout
+        files.directory(
+            name=f"/home/{admin.username} private",
+            path=f"/home/{admin.username}",
+            user=admin.username,
+            group=admin.username,
+            mode=defaults.HOME_MODE,
+        )
     users = host.get_fact(Users) or {}
     # a second uid-0 account is root under another name, i.e. a backdoor: it goes (TCD-ACC-001);
     # -f because userdel otherwise refuses while any root process runs (all of uid 0's)

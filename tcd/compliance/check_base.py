@@ -275,6 +275,9 @@ def test_login_umask(target: CheckedHost) -> None:
     assert "libpam-tmpdir\tii" in target.section("packages"), "libpam-tmpdir is not installed"
     pam = target.section("pam_session")
     assert "pam_tmpdir.so" in pam, "PAM gives a login no temporary folder of its own"
+    homes = [line.split() for line in target.lines("admin_homes")]
+    loose = [f"{home} {mode}" for home, mode in homes if mode != defaults.HOME_MODE]
+    assert not loose, f"admins' homes not {defaults.HOME_MODE}: {', '.join(loose)}"
 
 
 @control("TCD-SHELL-001")

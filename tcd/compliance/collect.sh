@@ -69,6 +69,12 @@ read_login_shell() {
 }
 # systemd-coredump's settings as it would read them; PAM's session modules
 read_coredump() { systemd-analyze cat-config systemd/coredump.conf 2>&1; }
+# the mode of each admin's home (the members of $ADMIN_GROUP)
+read_admin_homes() {
+    for admin in $(getent group "$ADMIN_GROUP" | cut -d: -f4 | tr ',' ' '); do
+        stat -c '%n %a' "$(getent passwd "$admin" | cut -d: -f6)" 2>&1
+    done
+}
 read_pam_session() { grep -h '^session' /etc/pam.d/common-session 2>&1; }
 read_login_defs() { grep -E '^[[:space:]]*[A-Z_]+[[:space:]]' /etc/login.defs; }
 # pwquality's settings as it reads them (its file, then its drop-ins: the last wins), then
