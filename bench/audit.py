@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -144,6 +145,11 @@ def main() -> int:
     parser.add_argument("--hosts", default=HOSTS, help="lab hosts to audit (comma-separated)")
     parser.add_argument("--out", type=Path, default=REPO / "state" / "tcdaudit" / "audit.json")
     args = parser.parse_args()
+    missing = [name for name in ("lynis", "ssh-audit") if shutil.which(name) is None]
+    if missing:  # the auditors are Debian's, on the controller, not the project's dependencies
+        raise SystemExit(
+            f"bench/audit.py needs {' and '.join(missing)}: apt-get install lynis ssh-audit"
+        )
     hosts = args.hosts.split(",")
     settings = LabSettings(
         name="tcdaudit", state_dir=REPO / "state" / "tcdaudit", cache_dir=DEFAULT_CACHE

@@ -191,7 +191,8 @@ class Bench:
     def pyinfra_cli(self) -> None:
         """deploys/site.py then deploys/hubs.py, as an operator of the plain CLI runs them:
         measured as one run."""
-        pyinfra = [str(BIN / "pyinfra"), "-y", "--sudo", "deploys/inventory.py"]
+        pyinfra = [str(BIN / "pyinfra"), "-y", "--sudo", "--config", "deploys/config.py"]
+        pyinfra.append("deploys/inventory.py")
         site, hubs = (
             shlex.join([*pyinfra, deploy]) for deploy in ("deploys/site.py", "deploys/hubs.py")
         )

@@ -1,6 +1,6 @@
 """Deploy both hubs (group `hubs`) with their peers, with the plain pyinfra CLI:
 
-pyinfra -y --limit hubs --sudo deploys/inventory.py deploys/hubs.py
+pyinfra -y --limit hubs --sudo --config deploys/config.py deploys/inventory.py deploys/hubs.py
 
 A hub's peers come from the key registry in the journal (TCD_DATABASE_URL: the one the
 controllers share). A registry that holds no site's key while the hub has peers is the wrong

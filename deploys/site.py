@@ -1,6 +1,7 @@
 """Deploy the hosts of the selected sites (group `sites`), with the plain pyinfra CLI:
 
-TCD_WAVE=pilot pyinfra -y --limit sites --sudo deploys/inventory.py deploys/site.py
+TCD_WAVE=pilot pyinfra -y --limit sites --sudo --config deploys/config.py deploys/inventory.py \
+    deploys/site.py
 """
 
 from pyinfra import host

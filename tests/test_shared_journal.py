@@ -148,7 +148,8 @@ def test_plain_pyinfra_hubs_from_a_second_clone_reads_the_shared_registry(
     lab, clone = shared.lab, _clone(tmp_path)
     before = _hub_state(lab)
     assert all(len(peers) == 3 for _, peers in before.values())
-    argv = [PYINFRA, "-y", "--sudo", "deploys/inventory.py", "deploys/hubs.py"]
+    argv = [PYINFRA, "-y", "--sudo", "--config", "deploys/config.py", "deploys/inventory.py"]
+    argv.append("deploys/hubs.py")
     env = {**shared.env(TCD_LAB="1"), "PYTHONPATH": str(clone)}
 
     done = _run(argv, env, cwd=clone)

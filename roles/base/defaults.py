@@ -256,7 +256,8 @@ LISTENERS = {
 
 # SUID/SGID programs a host may have (TCD-SUID-001): Debian 12 as the lab image installs it
 # (openssh, sudo, login tools, mount, dbus), plus wall/write (bsdutils) and crontab, which field
-# installs usually carry. Anything else is reported, never removed by a rollout: a person looks
+# installs usually carry, and libpam-tmpdir's helper (it makes a login's own temporary folder,
+# TCD-UMASK-001). Anything else is reported, never removed by a rollout: a person looks
 # first (a package somebody needs, or a trace of an intrusion).
 SUID_SGID_ALLOWED = [
     "/usr/bin/chage",
@@ -276,6 +277,7 @@ SUID_SGID_ALLOWED = [
     "/usr/bin/write",
     "/usr/lib/dbus-1.0/dbus-daemon-launch-helper",
     "/usr/lib/openssh/ssh-keysign",
+    "/usr/sbin/pam-tmpdir-helper",
     "/usr/sbin/unix_chkpwd",
 ]
 # every SUID/SGID regular file on the root filesystem, one per line

@@ -12,6 +12,12 @@ from pyinfra.operations import files, server, systemd
 
 from tcd.render import render
 
+# Where pyinfra puts an upload before sudo moves it into place: a folder every SSH user may write.
+# pyinfra would ask the host's $TMPDIR under sudo, which libpam-tmpdir (TCD-UMASK-001) makes
+# root's own /tmp/user/0: the SSH user's upload there is refused. Set in the rollout's config and
+# in deploys/config.py (the plain pyinfra CLI).
+UPLOAD_DIR = "/tmp"
+
 
 def template(src: str, dest: str, mode: str = "644", **context: Any) -> OperationMeta:
     """Render `templates/<src>` with `context` and upload it, owned by root; changed only if

@@ -42,6 +42,7 @@ from pyinfra.context import ctx_state
 
 from roles import site as deploys
 from roles.common.attention import flagged
+from roles.common.files import UPLOAD_DIR
 from roles.common.wireguard import PeersAnswering, WireGuardPeers, WireGuardPublicKey, key_path
 from roles.vpn_hub.defaults import INTERFACE as HUB_INTERFACE
 from roles.vpn_spoke.defaults import INTERFACES as SPOKE_INTERFACES
@@ -570,6 +571,7 @@ class _Phase:
                 PARALLEL=reach.parallel,
                 FAIL_PERCENT=None,
                 CONNECT_TIMEOUT=reach.timeout,
+                TEMP_DIR=UPLOAD_DIR,
                 DIFF=reach.diff and dry,
             ),
         )
