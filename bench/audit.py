@@ -216,9 +216,10 @@ def report(results: dict, hosts: list[str]) -> None:
     for host in hosts:
         after = results["after"][host]
         print(f"{host}: ssh-audit after: {after['ssh_audit']['fail'] + after['ssh_audit']['warn']}")
-        for test, text in after["lynis"]["suggestions"] + after["lynis"]["warnings"]:
+        for test, text, *details in after["lynis"]["suggestions"] + after["lynis"]["warnings"]:
             mark = "" if test in explained else "   <- not in docs/hardening.md"
-            print(f"  {test}: {text}{mark}")
+            detail = f" ({details[0]})" if details and details[0] not in ("", "-") else ""
+            print(f"  {test}: {text}{detail}{mark}")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-25195-pc1", "TCD-USBCAM-002"): f"gpasswd -d {KIOSK_USER} {CAMERA_GROUP}",
         ("tcd-25195-pc1", "TCD-USBCAM-001"): f"rm {UDEV_RULES}",
         ("tcd-25195-pc1", "TCD-USBCAM-003"): "dpkg -r v4l-utils",
-        ("tcd-26380-pc1", "TCD-USB-001"): f"rm {kiosk.NO_STORAGE_CONF}",
+        ("tcd-26380-pc1", "TCD-USB-001"): f"rm {base.NO_STORAGE_CONF}",
         # a rules file of someone else's, loaded after the role's: it could empty them (-D)
         ("tcd-hub-province", "TCD-AUDIT-001"): f"echo -D > {base.AUDIT_RULES_DIR}/99-local.rules",
         # --- attributes of files the roles created once (the keys themselves are never read)

@@ -4,10 +4,11 @@
 # Packages every managed host needs (all present in the lab image).
 # netbase: /etc/protocols and /etc/services, which nftables rulesets name protocols by.
 # libpam-pwquality: password strength for local accounts (TCD-PASS-001); auditd: TCD-AUDIT-001;
-# libpam-tmpdir: each login its own temporary folder (TCD-UMASK-001).
+# libpam-tmpdir: each login its own temporary folder (TCD-UMASK-001); kmod reads the module
+# loader's configuration as it will act on it (TCD-USB-001).
 PACKAGES = [
     *("openssh-server", "sudo", "nftables", "chrony", "unattended-upgrades", "netbase"),
-    *("libpam-pwquality", "auditd", "libpam-tmpdir"),
+    *("libpam-pwquality", "auditd", "libpam-tmpdir", "kmod"),
 ]
 
 # OpenSSH algorithms (TCD-SSH-004): AEAD ciphers, encrypt-then-MAC, curve25519 / PQ hybrid.
@@ -242,6 +243,15 @@ AUDITD = {
 # namespace, so auditd cannot start in a lab container. There a drop-in skips the unit (a
 # condition, not a failure); the files are written and checked as on a real host.
 AUDITD_CONTAINER_DROPIN = "/etc/systemd/system/auditd.service.d/10-tcd-container.conf"
+
+# No USB mass storage or FireWire (TCD-USB-001): on a reception PC in a room citizens walk
+# into, a stick could carry data off or a program in; a hub or a gateway host has no use for one
+# either (files reach them over SSH). The loader is told to run /bin/false instead of these
+# drivers (what `modprobe -n -v` then shows) and not to load them for a device's alias. The USB
+# camera (uvcvideo) and speakerphone (snd-usb-audio) use other drivers and still load.
+NO_STORAGE_CONF = "/etc/modprobe.d/tcd-no-usb-storage.conf"
+# (in the order they unload: a module before those it uses)
+STORAGE_MODULES = ["uas", "usb-storage", "firewire-sbp2", "firewire-ohci", "firewire-core"]
 
 NFTABLES_CONF = "/etc/nftables.conf"
 # a digest of the ruleset as last loaded by the role: the running one is compared with it

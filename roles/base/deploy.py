@@ -41,6 +41,7 @@ def main() -> None:
     _journal()
     _logins()
     _audit()
+    _no_storage()
     _routes(data)
     _findings(data)
 
@@ -285,6 +286,22 @@ def _audit() -> None:
         restarted=True,
         _if=conf.did_change,
     )
+
+
+def _no_storage() -> None:
+    """USB mass storage and FireWire off (TCD-USB-001): the loader's configuration, and on a real
+    host those drivers unloaded if loaded (a stick still mounted makes that fail, loudly)."""
+    modules = defaults.STORAGE_MODULES
+    template(f"{defaults.NO_STORAGE_CONF[1:]}.j2", defaults.NO_STORAGE_CONF, modules=modules)
+    # MODULES_ARE_THE_HOSTS: a container's lsmod is its machine's kernel's
+    if container() != "none":
+        return
+    loaded = {line.split()[0] for line in (host.get_fact(Command, "lsmod") or "").splitlines()[1:]}
+    found = [name for name in modules if name.replace("-", "_") in loaded]
+    if found:
+        server.shell(
+            name="USB storage drivers unloaded", commands=[f"modprobe -r {' '.join(found)}"]
+        )
 
 
 def _routes(data: BaseData) -> None:

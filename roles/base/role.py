@@ -345,7 +345,7 @@ BASE = Role(
             *("authorized_keys", "packages", "apt", "journald", "journal_dir", "journal_files"),
             *("chrony_sources", "chrony_tracking", "timezone", "wg_listen", "suid_sgid"),
             *("sysctl", "sysctl_d", "virt", "core_limit", "login_shell", "login_defs", "pwquality"),
-            *("coredump", "pam_session", "admin_homes"),
+            *("coredump", "pam_session", "admin_homes", "storage_modules"),
             *("audit_rules_d", "audit"),
         ),
         units=(

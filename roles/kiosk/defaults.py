@@ -2,9 +2,8 @@
 through host data (tcd.planning.hostdata)."""
 
 # cage: a Wayland compositor that runs one application full screen, nothing else (kiosk);
-# wlr-randr switches the screen on and off on a schedule; DejaVu renders Vietnamese; kmod
-# reads the module loader's configuration as it will act on it (TCD-USB-001).
-PACKAGES = ["cage", "chromium", "wlr-randr", "fonts-dejavu-core", "kmod"]
+# wlr-randr switches the screen on and off on a schedule; DejaVu renders Vietnamese.
+PACKAGES = ["cage", "chromium", "wlr-randr", "fonts-dejavu-core"]
 KIOSK_USER = "kiosk"
 # camera (video), microphone and speakers (audio), GPU (render), keyboard/mouse (input)
 KIOSK_GROUPS = ["video", "audio", "render", "input"]
@@ -17,10 +16,3 @@ CHROMIUM_POLICIES = "/etc/chromium/policies/managed"
 CHROMIUM_POLICY = f"{CHROMIUM_POLICIES}/tcd-reception.json"
 # the screen's schedule: on and off at the office hours' ends (TCD-KIOSK-004)
 DISPLAY_TIMERS = ("tcd-display-on.timer", "tcd-display-off.timer")
-# No USB mass storage or FireWire on a PC in a room citizens walk into (TCD-USB-001): a stick
-# could carry data off or a program in. The loader is told to run /bin/false instead of these
-# drivers (what `modprobe -n -v` then shows) and not to load them for a device's alias. The USB
-# camera (uvcvideo) and speakerphone (snd-usb-audio) use other drivers and still load.
-NO_STORAGE_CONF = "/etc/modprobe.d/tcd-no-usb-storage.conf"
-# (in the order they unload: a module before those it uses)
-STORAGE_MODULES = ["uas", "usb-storage", "firewire-sbp2", "firewire-ohci", "firewire-core"]

@@ -4,13 +4,12 @@ Reads its KioskData (role.py)."""
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.facts.server import Command, Users
+from pyinfra.facts.server import Users
 from pyinfra.operations import server, systemd
 
 from roles.common.files import only_ours, template
 from roles.common.packages import install
 from roles.common.units import own_dropins, service
-from roles.common.virt import container
 from roles.kiosk import defaults
 from roles.kiosk.role import KIOSK
 
@@ -81,20 +80,3 @@ def main() -> None:
     service("Kiosk session enabled", "tcd-kiosk.service", running=None)
     for timer in defaults.DISPLAY_TIMERS:
         service(f"{timer} enabled", timer)
-    _no_storage()
-
-
-def _no_storage() -> None:
-    """USB mass storage and FireWire off (TCD-USB-001): the loader's configuration, and on a real
-    host those drivers unloaded if loaded (a stick still mounted makes that fail, loudly)."""
-    modules = defaults.STORAGE_MODULES
-    template("etc/modprobe.d/tcd-no-usb-storage.conf.j2", defaults.NO_STORAGE_CONF, modules=modules)
-    # MODULES_ARE_THE_HOSTS: a container's lsmod is its machine's kernel's
-    if container() != "none":
-        return
-    loaded = {line.split()[0] for line in (host.get_fact(Command, "lsmod") or "").splitlines()[1:]}
-    found = [name for name in modules if name.replace("-", "_") in loaded]
-    if found:
-        server.shell(
-            name="USB storage drivers unloaded", commands=[f"modprobe -r {' '.join(found)}"]
-        )

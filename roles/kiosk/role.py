@@ -37,10 +37,7 @@ KIOSK = Role(
     data=KioskData,
     packages=tuple(defaults.PACKAGES),
     reads=Reads(
-        sections=(
-            *("kiosk_password", "kiosk_groups", "passwd", "sudo", "chromium_policies"),
-            "storage_modules",
-        ),
+        sections=("kiosk_password", "kiosk_groups", "passwd", "sudo", "chromium_policies"),
         units=("tcd-kiosk.service", *defaults.DISPLAY_TIMERS),
         files=(defaults.CHROMIUM_POLICY,),
     ),

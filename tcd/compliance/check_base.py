@@ -347,6 +347,22 @@ def test_audit(target: CheckedHost) -> None:
     assert running == planned_audit_keys(), f"the kernel's audit rules are {running}"
 
 
+@control("TCD-USB-001")
+def test_no_usb_storage(target: CheckedHost) -> None:
+    lines = target.lines("storage_modules")
+    refused = dict(line.split(": ", 1) for line in lines if not line.startswith("loaded: "))
+    for module in defaults.STORAGE_MODULES:
+        answer = refused.get(module, "").strip()
+        assert answer == "install /bin/false", (
+            f"the module loader would load {module} ({answer or 'no answer'})"
+        )
+    if target.in_container():
+        return  # MODULES_ARE_THE_HOSTS: a container's lsmod lists the machine's modules
+    loaded = {line.removeprefix("loaded: ") for line in lines if line.startswith("loaded: ")}
+    found = sorted(loaded & {name.replace("-", "_") for name in defaults.STORAGE_MODULES})
+    assert not found, f"loaded: {', '.join(found)}"
+
+
 def accounts(target: CheckedHost) -> list[list[str]]:
     return [line.split(":") for line in target.lines("passwd")]
 

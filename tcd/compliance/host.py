@@ -18,8 +18,7 @@ from testinfra.host import Host
 from roles.base import defaults as base_defaults
 from roles.base.role import BASE
 from roles.declaration import Reads, Role, RoleData
-from roles.kiosk.defaults import KIOSK_USER, STORAGE_MODULES
-from roles.kiosk.role import KIOSK
+from roles.kiosk.defaults import KIOSK_USER
 from roles.monitoring_agent.role import MONITORING_AGENT
 from roles.monitoring_hub.role import MONITORING_HUB
 from roles.registry import role
@@ -113,8 +112,8 @@ class CheckedHost:
             base = self.of(BASE)
             found["ADMIN_GROUP"] = base.admin_group
             found["SYSCTL"] = " ".join(base.sysctl | base.sysctl_net | base_defaults.SYSCTL_KERNEL)
-        if self.data.has(KIOSK):  # what read_storage_modules asks the module loader
-            found["STORAGE_MODULES"] = " ".join(STORAGE_MODULES)
+            # what read_storage_modules asks the module loader
+            found["STORAGE_MODULES"] = " ".join(base_defaults.STORAGE_MODULES)
         if self.data.has(MONITORING_AGENT):
             found["NODE_EXPORTER"] = self.of(MONITORING_AGENT).listen[0]
         if self.data.has(MONITORING_HUB):

@@ -90,7 +90,7 @@ def audit_as_planned(lines: list[str]) -> bool:
 
 def loaded_modules(lsmod: list[str], modules: list[str]) -> list[str]:
     """Those of `modules` that `lsmod` lists as loaded (its first line is a header; a module
-    named with `-` is listed with `_`), in `modules`' order (roles/kiosk/deploy.py: _no_storage)."""
+    named with `-` is listed with `_`), in `modules`' order (roles/base/deploy.py: _no_storage)."""
     loaded = {line.split()[0] for line in plain(lsmod)[1:] if line.strip()}
     return [name for name in plain(modules) if name.replace("-", "_") in loaded]
 
