@@ -24,7 +24,7 @@ from roles.common.attention import needs_attention
 from roles.common.files import checked_template, only_ours, template
 from roles.common.packages import install
 from roles.common.units import own_dropins, service
-from roles.common.virt import container
+from roles.common.virt import container, container_dropin
 
 
 @deploy("Base")
@@ -55,10 +55,9 @@ def _time(data: BaseData) -> None:
     )
     # a container (a lab host) may not set the clock; chronyd then only measures and serves.
     # chrony.service's drop-in folder is the role's: another drop-in could change how it runs
-    virt = container()
-    dropin = "/etc/systemd/system/chrony.service.d/10-tcd-container.conf"
-    ours = [template(f"{dropin[1:]}.j2", dropin, virt=virt)] if virt != "none" else []
-    unit = ours + own_dropins("chrony.service", [dropin] if ours else [])
+    unit = container_dropin(
+        "chrony.service", "/etc/systemd/system/chrony.service.d/10-tcd-container.conf"
+    )
     systemd.daemon_reload(
         name="systemd reloaded (chrony)", _if=lambda: any(op.did_change() for op in unit)
     )
@@ -258,14 +257,11 @@ def _audit() -> None:
     conf = template(
         f"{defaults.AUDITD_CONF[1:]}.j2", defaults.AUDITD_CONF, mode="640", settings=defaults.AUDITD
     )
-    virt = container()
-    dropin = defaults.AUDITD_CONTAINER_DROPIN
-    ours = [template(f"{dropin[1:]}.j2", dropin, virt=virt)] if virt != "none" else []
-    unit = ours + own_dropins("auditd.service", [dropin] if ours else [])
+    unit = container_dropin("auditd.service", defaults.AUDITD_CONTAINER_DROPIN)
     systemd.daemon_reload(
         name="systemd reloaded (auditd)", _if=lambda: any(op.did_change() for op in unit)
     )
-    if virt != "none":
+    if container() != "none":
         service("auditd enabled (skipped in a container)", "auditd.service", running=None)
         return
     service("auditd running", "auditd.service")
