@@ -195,7 +195,7 @@ def main() -> int:
 
 
 def report(results: dict, hosts: list[str]) -> None:
-    explained = set(re.findall(r"[A-Z]{3,4}-\d{4}", (REPO / "docs" / "hardening.md").read_text()))
+    decided = (REPO / "docs" / "hardening.md").read_text()
     print(f"{results['date']}, commit {results['commit']}: `{results['command']}`\n")
     print("| host | Lynis index before → after | suggestions before → after | warnings after "
           "| ssh-audit fail / warn before → after |")  # fmt: skip
@@ -217,7 +217,8 @@ def report(results: dict, hosts: list[str]) -> None:
         after = results["after"][host]
         print(f"{host}: ssh-audit after: {after['ssh_audit']['fail'] + after['ssh_audit']['warn']}")
         for test, text, *details in after["lynis"]["suggestions"] + after["lynis"]["warnings"]:
-            mark = "" if test in explained else "   <- not in docs/hardening.md"
+            known = re.search(rf"\b{re.escape(test)}\b", decided)
+            mark = "" if known else "   <- not in docs/hardening.md"
             detail = f" ({details[0]})" if details and details[0] not in ("", "-") else ""
             print(f"  {test}: {text}{detail}{mark}")
 
