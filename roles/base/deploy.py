@@ -263,6 +263,13 @@ def _audit() -> None:
     )
     if container() != "none":
         service("auditd enabled (skipped in a container)", "auditd.service", running=None)
+        # a start before the condition was in place failed (the host degraded): forgotten
+        state = host.get_fact(Command, "systemctl is-failed auditd.service || true") or ""
+        if state.strip() == "failed":
+            server.shell(
+                name="auditd's failed start forgotten",
+                commands=["systemctl reset-failed auditd.service"],
+            )
         return
     service("auditd running", "auditd.service")
     # the kernel's rules, not the file's: `auditctl -D` by hand leaves the file as it was
