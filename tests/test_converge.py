@@ -126,8 +126,9 @@ def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
         ("tcd-25195-pc1", "TCD-USBCAM-003"): "dpkg -r v4l-utils",
         ("tcd-26380-pc1", "TCD-USB-001"): f"rm {base.NO_STORAGE_CONF}",
         # a rules file of someone else's, loaded after the role's: it could empty them (-D); and
-        # auditd started by hand in a container, where it fails (the host degraded)
+        # the container condition gone, auditd started: it fails there (the host degraded)
         ("tcd-hub-province", "TCD-AUDIT-001"): f"echo -D > {base.AUDIT_RULES_DIR}/99-local.rules"
+        f" && rm {base.AUDITD_CONTAINER_DROPIN} && systemctl daemon-reload"
         " && (systemctl start auditd || true)",
         # --- attributes of files the roles created once (the keys themselves are never read)
         ("tcd-25217-gw1", "TCD-VPN-005"): f"chmod 644 /etc/wireguard/{CENTRAL}.key",
