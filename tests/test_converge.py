@@ -1,7 +1,8 @@
 """One rollout repairs the live state, not only files: faults people and software really make
-on a rolled-out pilot host, each failing its control in `tcd verify`, all repaired by one
-`tcd rollout`, after which a second rollout changes nothing. A fault of a `repair: manual`
-control is reported by the rollout as needing attention, and left for a person.
+on a rolled-out pilot host (and an IP camera reset to its factory settings), each failing its
+control in `tcd verify`, all repaired by one `tcd rollout`, after which a second rollout changes
+nothing. A fault of a `repair: manual` control is reported by the rollout as needing attention,
+and left for a person.
 
 The faults touch different hosts or controls, so they are injected together: one verify, one
 rollout, one verify for the whole table; each expected failure is asserted on its own host and
@@ -28,7 +29,7 @@ from tcd.loading import load_inventory
 from tcd.model.province import Office
 
 from .conftest import INVENTORY, RolledOut
-from .test_cameras import CAMERA_CONTROLS
+from .test_cameras import CAMERA_CONTROLS, camera_hosts
 from .test_verify import failing, verify
 
 pytestmark = pytest.mark.lab
@@ -44,6 +45,10 @@ STRAY_PORT = 8765
 STRAY_LISTENER = f"nc -lk {STRAY_PORT} >/dev/null 2>&1 </dev/null"
 READDED = f"{HUB_INTERFACE}: peer tcd-25195-pc1 (site 25195) re-added"
 RELOADED = "differs from its file"
+# an IP camera reset to its factory settings (as a camera replaced on site) fails every camera
+# control; the other camera is left alone by the repair
+RESET_CAMERA, OTHER_CAMERA = "tcd-26380-cam1", "tcd-25217-cam1"
+CAMERA_FAULTS = {(RESET_CAMERA, control) for control in CAMERA_CONTROLS}
 
 
 def remove_hub_peer_command(lab: RolledOut, site_gateway: str) -> str:
@@ -85,8 +90,8 @@ def left_clean(rolled_out: RolledOut):
 def fault_table(lab: RolledOut, tmp_path: Path) -> dict[tuple[str, str], str]:
     """(host, control) -> a shell command (run as root) that makes that control fail there.
 
-    At least one per `repair: rollout` control of the SSH hosts (the IP cameras' are
-    test_cameras.py's factory reset), spread so no two faults touch the same check."""
+    At least one per `repair: rollout` control of the SSH hosts (the IP cameras' are the
+    factory reset, CAMERA_FAULTS), spread so no two faults touch the same check."""
     admin = lab.lab.state.ssh_user
     sshd_dropin = "/etc/ssh/sshd_config.d/00-local.conf"
     return {
@@ -225,7 +230,7 @@ def test_every_control_a_rollout_repairs_has_a_fault(rolled_out: RolledOut, tmp_
     manual = {c.id for c in inventory.baseline.controls if c.repair == "manual"}
     # a consequence is a fault's too: a tunnel down is an office unreachable
     faults = {control for _, control in [*fault_table(rolled_out, tmp_path), *CONSEQUENCES]}
-    faults |= CAMERA_CONTROLS  # test_cameras.py: a factory reset fails them all
+    faults |= {control for _, control in CAMERA_FAULTS}
     assert repaired <= faults, sorted(repaired - faults)
     assert manual - {"TCD-CAM-002"} <= {control for _, control in MANUAL}
 
@@ -242,6 +247,16 @@ def dry_run_lists_live_repairs(lab: RolledOut) -> float:
     peers = lab.lab.ssh("tcd-hub-province", f"sudo wg show {HUB_INTERFACE} peers").stdout
     assert len(peers.split()) == 2, "the dry run re-added the peer"
     return took
+
+
+def inject(lab: RolledOut, faults: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """Every fault of the table, the manual and the reported ones, and the camera's factory
+    reset; returns the faults with the camera's."""
+    for (host, _), command in (faults | MANUAL | REPORTED).items():
+        lab.lab.ssh(host, f"sudo sh -c {shlex.quote(command)}")
+    reset = lab.tcd("lab", "reset-camera", RESET_CAMERA)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    return faults | dict.fromkeys(CAMERA_FAULTS, "tcd lab reset-camera")
 
 
 def left_for_a_person(lab: RolledOut, changes: dict) -> None:
@@ -265,15 +280,13 @@ def left_for_a_person(lab: RolledOut, changes: dict) -> None:
 def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
     rolled_out: RolledOut, tmp_path: Path
 ) -> None:
-    lab = rolled_out.lab
     faults = fault_table(rolled_out, tmp_path)
     timings: dict[str, float] = {}
     # a verify right before: the faults land while timedated still holds the zone it read
     verify(rolled_out, tmp_path)
     started = time.monotonic()
     try:
-        for (host, _), command in (faults | MANUAL | REPORTED).items():
-            lab.ssh(host, f"sudo sh -c {shlex.quote(command)}")
+        faults = inject(rolled_out, faults)
         broken, result = verify(rolled_out, tmp_path)
         timings["verify (faults)"] = time.monotonic() - started
         assert broken.returncode == 1
@@ -292,6 +305,7 @@ def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
         assert "toor" in reasons[("tcd-hub-province", "TCD-ACC-001")]
         assert f"{UDEV_RULES} is missing" in reasons[("tcd-25195-pc1", "TCD-USBCAM-001")]
         assert "Kiosk-2026" not in json.dumps(result)  # a password set by hand is not echoed
+        assert "factory password" in reasons[(RESET_CAMERA, "TCD-CAM-001")]
         timings["rollout --dry"] = dry_run_lists_live_repairs(rolled_out)
     finally:
         mark = time.monotonic()
@@ -310,6 +324,8 @@ def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
     assert any(
         "wg-province restarted (its link was down)" in c for c in hosts["tcd-25217-gw1"]["changes"]
     )
+    cameras = camera_hosts(changes)
+    assert cameras[RESET_CAMERA]["changes"] and cameras[OTHER_CAMERA]["changes"] == [], cameras
 
     clean_up(rolled_out, apt=False)  # the person's decisions: the stray file and listener go
     mark = time.monotonic()
@@ -324,6 +340,7 @@ def test_one_rollout_repairs_every_fault_and_a_second_changes_nothing(
     timings["rollout (no change)"] = time.monotonic() - mark
     assert json.loads(again.stdout)["operations_changed"] == 0, again.stdout
     assert all(s["status"] == "unchanged" for s in json.loads(again.stdout)["sites"])
+    assert all(c["changes"] == [] for c in camera_hosts(json.loads(again.stdout)).values())
     print("converge timings:", json.dumps({k: round(v, 1) for k, v in timings.items()}))
 
 

@@ -2,7 +2,7 @@
 verify gate, the journal surviving SIGKILL at any point, resume, and Ctrl-C.
 
 Six wave-1 sites (one reception PC each, no IP camera) on a lab of their own, taken through
-one story in file order; the pilot's offline-site case uses the shared rolled-out pilot."""
+one story in file order: the later tests start from the wave the earlier ones deployed."""
 
 import json
 import signal
@@ -17,7 +17,7 @@ from tcd.journal import Journal
 from tcd.journal.journal import FILE_NAME
 from tcd.loading import load_inventory
 
-from .conftest import INVENTORY, TCD, LabHandle, RolledOut, fresh_lab
+from .conftest import INVENTORY, TCD, LabHandle, fresh_lab
 
 SITES = load_inventory(INVENTORY).wave("wave-1").sites[:6]
 CODES = ",".join(map(str, SITES))
@@ -211,47 +211,40 @@ def test_connect_retries_catch_a_host_whose_link_comes_back(waves: Waves):
     assert [s["state"] for s in json.loads(out)["sites"]] == ["deployed"]
 
 
-def test_an_offline_pilot_site_is_unreachable_and_resume_deploys_only_it(rolled_out: RolledOut):
-    offline = "tcd-25195-pc1"
-    assert rolled_out.tcd("lab", "stop", offline).returncode == 0
-    try:
-        done = rolled_out.tcd("rollout", "pilot", "--lab", "--json")
-        assert done.returncode == 1, done.stderr
-        states = {s["site"]: s["state"] for s in json.loads(done.stdout)["sites"]}
-        assert states == {26380: "done", 25217: "done", 25195: "unreachable"}
-        status = rolled_out.tcd("status", "--lab", "--wave", "pilot", "--json", "--no-live")
-        assert {s["site"]: s["state"] for s in json.loads(status.stdout)["sites"]} == {
-            26380: "verified",
-            25217: "verified",
-            25195: "unreachable",
+def test_an_offline_site_is_unreachable_and_resume_deploys_only_it(waves: Waves):
+    # every site of the wave was deployed and verified by the tests above; one batch, the gate on
+    offline = SITES[2]
+    with waves.offline(offline):
+        code, result = waves.rollout()
+        assert code == 1, result
+        states = {s["site"]: s["state"] for s in result["sites"]}
+        assert states == dict.fromkeys(SITES, "done") | {offline: "unreachable"}
+        status = waves.status()
+        assert {c: status[c]["state"] for c in SITES} == dict.fromkeys(SITES, "verified") | {
+            offline: "unreachable"
         }
-    finally:
-        assert rolled_out.tcd("lab", "start", offline).returncode == 0
-    resumed = rolled_out.tcd("rollout", "pilot", "--lab", "--json", "--resume")
-    assert resumed.returncode == 0, resumed.stderr
-    assert [s["site"] for s in json.loads(resumed.stdout)["sites"]] == [25195]
-    assert "resuming run" in resumed.stderr and "25195" in resumed.stderr
+    done = waves.lab.tcd("rollout", "--sites", CODES, "--lab", "--json", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert [s["site"] for s in json.loads(done.stdout)["sites"]] == [offline]
+    assert "resuming run" in done.stderr and str(offline) in done.stderr
 
 
-def test_dry_diff_shows_the_drift_and_changes_nothing_and_limit_keeps_to_its_hosts(
-    rolled_out: RolledOut,
-):
-    host, path = "tcd-25195-pc1", "/etc/chrony/chrony.conf"
-    drift = "# edited by hand on site"
-    rolled_out.lab.ssh(host, f"echo '{drift}' | sudo tee -a {path} >/dev/null")
-    before = rolled_out.lab.ssh(host, f"sudo sha256sum {path}").stdout
-    dry = rolled_out.rollout("--sites", "25195", "--dry-run", "--diff")
+def test_dry_diff_shows_the_drift_and_changes_nothing_and_limit_keeps_to_its_hosts(waves: Waves):
+    code, path = SITES[0], "/etc/chrony/chrony.conf"
+    host, drift = pc(code), "# edited by hand on site"
+    waves.lab.ssh(host, f"echo '{drift}' | sudo tee -a {path} >/dev/null")
+    before = waves.lab.ssh(host, f"sudo sha256sum {path}").stdout
+    dry = waves.lab.tcd("rollout", "--sites", str(code), "--lab", "--json", "--dry-run", "--diff")
     assert dry.returncode == 0, dry.stderr
     (site,) = json.loads(dry.stdout)["sites"]
     diff = site["hosts"][host]["diff"]
     assert f"- {drift}" in [line.rstrip() for line in diff], diff  # ours would remove it
-    assert rolled_out.lab.ssh(host, f"sudo sha256sum {path}").stdout == before  # dry: untouched
+    assert waves.lab.ssh(host, f"sudo sha256sum {path}").stdout == before  # dry: untouched
 
-    limited = rolled_out.rollout("pilot", "--limit", "tcd-25195-*")
-    assert limited.returncode == 0, limited.stderr
-    result = json.loads(limited.stdout)
+    done, result = waves.rollout("--limit", f"tcd-{code}-*", "--no-verify")
+    assert done == 0, result
     states = {s["site"]: s["state"] for s in result["sites"]}
-    assert states == {26380: "not started", 25217: "not started", 25195: "deployed"}
-    (repaired,) = [s for s in result["sites"] if s["site"] == 25195]
+    assert states == dict.fromkeys(SITES, "not started") | {code: "deployed"}
+    (repaired,) = [s for s in result["sites"] if s["site"] == code]
     assert repaired["hosts"][host]["changes"]  # the drift is gone, on that host only
-    assert drift not in rolled_out.lab.ssh(host, f"cat {path}").stdout
+    assert drift not in waves.lab.ssh(host, f"cat {path}").stdout
