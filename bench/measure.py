@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tcd.lab import lab as lab_ops
+from tcd.lab.cgroups import lab_cgroup_roots
 from tcd.lab.settings import LabSettings
 
 CGROUP_FS = Path("/sys/fs/cgroup")
@@ -149,3 +150,22 @@ def commands_per_host(
         )
         counts[host] = int(done.stdout.strip() or 0)
     return counts
+
+
+def hosts_cpu_s(settings: LabSettings) -> dict[str, float]:
+    """host -> CPU seconds its processes used so far (its cgroup's cpuacct counter: every lab
+    host has a cgroup of its own, tcd.lab.cgroups). Read before and after a command, the
+    difference is what the command made the lab's hosts do; empty where the machine has no
+    cpuacct hierarchy (pure cgroup v2: the hosts' cpu.stat instead)."""
+    found = {}
+    for root in lab_cgroup_roots(settings.name):
+        for host in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+            if (host / "cpuacct.usage").exists():
+                found[host.name] = int((host / "cpuacct.usage").read_text()) / 1e9
+            elif (host / "cpu.stat").exists():  # v2's; v1's cpu.stat has no usage
+                stat = dict(line.split() for line in (host / "cpu.stat").read_text().splitlines())
+                if "usage_usec" in stat:
+                    found[host.name] = int(stat["usage_usec"]) / 1e6
+        if found:
+            return found
+    return found
