@@ -20,7 +20,12 @@ import yaml
 
 from roles.monitoring_hub import defaults
 from roles.monitoring_hub.role import MONITORING_HUB, MonitoringData
-from tcd.lab.addressing import LAB_MONITORING, lab_inventory
+from tcd.lab.addressing import (
+    LAB_FAST_MONITORING_MAX_SITES,
+    LAB_MONITORING,
+    fast_monitoring,
+    lab_inventory,
+)
 from tcd.loading import load_inventory
 from tcd.model.province import Office
 from tcd.paths import REPO_ROOT, TEMPLATES_DIR
@@ -153,6 +158,17 @@ def test_the_data_has_the_pilot() -> None:
         LAB_MONITORING["evaluation_interval"],
         LAB_MONITORING["alert_after"],
     )
+
+
+def test_a_big_lab_keeps_the_field_intervals() -> None:
+    # a lab's hosts share one machine's cores: 2 s scrapes of 95 units' hosts kept 1.4 of 2
+    # cores busy, so only a small lab (the tests') shortens the intervals
+    assert fast_monitoring(LAB_FAST_MONITORING_MAX_SITES)
+    assert not fast_monitoring(LAB_FAST_MONITORING_MAX_SITES + 1)
+    field = load_inventory(REPO_ROOT / "inventory")
+    lab, _ = lab_inventory(field, LAB_KEY, fast=False)
+    assert lab.province.monitoring == field.province.monitoring
+    assert lab.province.monitoring.scrape_interval != LAB_MONITORING["scrape_interval"]
 
 
 @pytest.mark.parametrize("office", list(Office))

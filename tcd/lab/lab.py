@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tcd.exports.hosts import Kind, fleet_records
-from tcd.lab.addressing import lab_inventory
+from tcd.lab.addressing import fast_monitoring, lab_inventory
 from tcd.lab.cgroups import lab_cgroup_roots, remove_trees
 from tcd.lab.emulated_cameras import create_lans, plan_cameras, start_camera
 from tcd.lab.image import ensure_image, image_key
@@ -119,7 +119,8 @@ def _plan_lab(
     """The lab's login key, and its hosts with their lab addresses, saved as the lab's state."""
     login = new_ed25519()
     write_key(login, settings.ssh_key, f"tcd-lab-{settings.name}")
-    lab, mapping = lab_inventory(inventory, login.public_openssh)
+    fast = fast_monitoring(len(sites))
+    lab, mapping = lab_inventory(inventory, login.public_openssh, fast=fast)
     lab_sites = [lab.sites[site.code] for site in sites]
     plan = plan_addresses(lab, lab_sites)
     records = [r for r in fleet_records(plan, lab_sites) if r.kind is not Kind.CAMERA]
@@ -133,6 +134,7 @@ def _plan_lab(
         ssh_user=user,
         controller=str(lab.province.services.control_nodes[0]),
         cgroups=[str(root) for root in lab_cgroup_roots(settings.name)],
+        fast_monitoring=fast,
         address_map={str(field): str(lab_net) for field, lab_net in mapping.networks}
         | {str(field): str(lab_address) for field, lab_address in mapping.singles.items()},
         hosts=[

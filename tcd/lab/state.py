@@ -48,6 +48,7 @@ class LabState(BaseModel):
     inotify_instances_before: int | None = None
     cgroups: list[str] = []  # the lab's cgroup folder in each hierarchy
     address_map: dict[str, str] = {}  # field network or address -> lab one
+    fast_monitoring: bool = True  # tcd.lab.addressing.fast_monitoring, decided at `lab up`
     hosts: list[LabHost] = []
     cameras: list[LabCamera] = []
     ready: bool = False

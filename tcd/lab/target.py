@@ -10,7 +10,7 @@ from tcd.target import Target
 def lab_target(inventory: Inventory, settings: LabSettings) -> Target:
     state = load_state(settings)
     public_key = (settings.ssh_key.with_name(settings.ssh_key.name + ".pub")).read_text().split()
-    lab, _ = lab_inventory(inventory, " ".join(public_key[:2]))
+    lab, _ = lab_inventory(inventory, " ".join(public_key[:2]), fast=state.fast_monitoring)
     return Target(
         name=f"lab {settings.name}",
         inventory=lab,
