@@ -7,11 +7,13 @@
 # would print the private key).
 section() { printf '\n@@@ %s\n' "$1"; }
 read_sshd() { sshd -T 2>&1; }
+# the members of the admin group ($ADMIN_GROUP), space-separated
+admins() { getent group "$ADMIN_GROUP" | cut -d: -f4 | tr ',' ' '; }
 # what sshd applies to an admin (its Match Group block evaluated): the first member of the
 # admin group ($ADMIN_GROUP), from the controller's side of loopback; nothing if it has none
 read_sshd_admin() {
-    admin=$(getent group "$ADMIN_GROUP" | cut -d: -f4 | cut -d, -f1)
-    [ -z "$admin" ] || sshd -T -C "user=$admin,host=controller,addr=127.0.0.1" 2>&1
+    set -- $(admins)
+    [ "$#" -eq 0 ] || sshd -T -C "user=$1,host=controller,addr=127.0.0.1" 2>&1
 }
 # the version string sshd sends a client (DebianBanner's effect: sshd -T does not print it)
 read_sshd_version() { timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22; head -n 1 <&3' 2>&1 | tr -d '\r'; }
@@ -71,7 +73,7 @@ read_login_shell() {
 read_coredump() { systemd-analyze cat-config systemd/coredump.conf 2>&1; }
 # the mode of each admin's home (the members of $ADMIN_GROUP)
 read_admin_homes() {
-    for admin in $(getent group "$ADMIN_GROUP" | cut -d: -f4 | tr ',' ' '); do
+    for admin in $(admins); do
         stat -c '%n %a' "$(getent passwd "$admin" | cut -d: -f6)" 2>&1
     done
 }
