@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from tcd.compliance import host as checked
+from tcd.lab.lab import load_state
 from tcd.lab.settings import LabSettings
 from tcd.lab.target import lab_target
 from tcd.loading import load_inventory
@@ -28,9 +29,7 @@ TIMED = "TIMEFORMAT='%R %U %S'; time ( {} >/dev/null 2>&1 )"
 
 
 def timed(target: checked.CheckedHost, sections: list[str], env: dict[str, str]) -> tuple:
-    script = (Path(checked.__file__).parent / "collect.sh").read_text(encoding="utf-8")
-    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    command = f"{assignments} sh -c {shlex.quote(script)} collect.sh {shlex.join(sections)}"
+    command = checked.script_command("collect.sh", *sections, **env)
     result = target.host.run(f"bash -c {shlex.quote(TIMED.format(command))}")
     wall, user, system = (float(x) for x in result.stderr.split()[-3:])
     return wall, user + system
@@ -44,24 +43,22 @@ def main() -> int:
     settings = LabSettings.from_env()
     inventory = load_inventory(REPO / "inventory")
     target = lab_target(inventory, settings)
-    suite, _ = verify_plan(target, list(inventory.sites.values()))
+    # the lab's own sites: the suite plans only hosts the lab has
+    selection = load_state(settings).selection
+    suite, _ = verify_plan(target, [inventory.sites[code] for code in selection])
     for name in args.hosts:
         spec = suite.host(name)
         host = checked.connect(spec, suite)
-        wanted = host.reads()
-        # the suite's own environment for collect.sh (read_packages reads PACKAGES)
-        env = {
-            "KIOSK": checked.KIOSK_USER,
-            "PACKAGES": " ".join(wanted.packages),
-            **host._environment(),
-        }
-        units, files = {"UNITS": " ".join(wanted.units)}, {"FILES": " ".join(wanted.files)}
-        # each section alone; then the units and the files (their sections need no name)
-        parts = [(section, [section], env) for section in wanted.sections]
+        sections = host.reads().sections
+        # the suite's own environment for collect.sh; the units and the files are read whenever
+        # UNITS and FILES name some, so each section alone runs with neither
+        full = host.collect_env()
+        env = full | {"UNITS": "", "FILES": ""}
+        parts = [(section, [section], env) for section in sections]
         parts += [
-            ("units", [], env | units),
-            ("files", [], env | files),
-            ("(the whole script)", list(wanted.sections), env | units | files),
+            ("units", [], env | {"UNITS": full["UNITS"]}),
+            ("files", [], env | {"FILES": full["FILES"]}),
+            ("(the whole script)", list(sections), full),
         ]
         rows = []
         for label, sections, part_env in parts:

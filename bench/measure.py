@@ -37,6 +37,18 @@ class Measured:
     stderr: str
 
 
+def cgroup_cpu_s(path: Path) -> float | None:
+    """CPU seconds a cgroup's processes used so far: v1's cpuacct.usage, or v2's cpu.stat
+    (v1's cpu.stat has no usage); None where it counts neither."""
+    if (path / "cpuacct.usage").exists():
+        return int((path / "cpuacct.usage").read_text()) / 1e9
+    if (path / "cpu.stat").exists():
+        stat = dict(line.split() for line in (path / "cpu.stat").read_text().splitlines())
+        if "usage_usec" in stat:
+            return int(stat["usage_usec"]) / 1e6
+    return None
+
+
 class _Cgroup:
     """A cgroup below this process's own, for one command."""
 
@@ -56,10 +68,10 @@ class _Cgroup:
         return [int(pid) for pid in (self.path / "cgroup.procs").read_text().split()]
 
     def cpu_s(self) -> float:
-        if self.unified:
-            stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
-            return int(stat["usage_usec"]) / 1e6
-        return int((self.path / "cpuacct.usage").read_text()) / 1e9
+        found = cgroup_cpu_s(self.path)
+        if found is None:
+            raise RuntimeError(f"{self.path} counts no CPU time")
+        return found
 
     def rss_mb(self) -> float:
         total_kb = 0
@@ -160,12 +172,8 @@ def hosts_cpu_s(settings: LabSettings) -> dict[str, float]:
     found = {}
     for root in lab_cgroup_roots(settings.name):
         for host in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-            if (host / "cpuacct.usage").exists():
-                found[host.name] = int((host / "cpuacct.usage").read_text()) / 1e9
-            elif (host / "cpu.stat").exists():  # v2's; v1's cpu.stat has no usage
-                stat = dict(line.split() for line in (host / "cpu.stat").read_text().splitlines())
-                if "usage_usec" in stat:
-                    found[host.name] = int(stat["usage_usec"]) / 1e6
+            if (cpu := cgroup_cpu_s(host)) is not None:
+                found[host.name] = cpu
         if found:
             return found
     return found

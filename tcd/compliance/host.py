@@ -55,6 +55,13 @@ def reads(data: HostData) -> Reads:
     return functools.reduce(operator.or_, (role(name).reads for name in data.facts.roles), Reads())
 
 
+def script_command(name: str, *args: str, **env: str) -> str:
+    """The command line that runs one of this folder's shell scripts with args and env."""
+    text = (HERE / name).read_text(encoding="utf-8")
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    return f"{assignments} sh -c {shlex.quote(text)} {name} {shlex.join(args)}"
+
+
 @dataclass
 class CheckedHost:
     name: str
@@ -80,28 +87,28 @@ class CheckedHost:
 
     def script(self, name: str, *args: str, **env: str) -> str:
         """Run one of this folder's shell scripts on the host (as root) with args and env."""
-        text = (HERE / name).read_text(encoding="utf-8")
-        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        return self.run(f"{assignments} sh -c {shlex.quote(text)} {name} {shlex.join(args)}")
+        return self.run(script_command(name, *args, **env))
 
     def snapshot(self) -> dict[str, str]:
         """The host's state as collect.sh reads it for its roles, by section; read once."""
 
         def read() -> dict[str, str]:
-            wanted = self.reads()
-            output = self.script(
-                "collect.sh",
-                *wanted.sections,
-                KIOSK=KIOSK_USER,
-                UNITS=" ".join(wanted.units),
-                PACKAGES=" ".join(wanted.packages),
-                FILES=" ".join(wanted.files),
-                **self._environment(),
-            )
+            output = self.script("collect.sh", *self.reads().sections, **self.collect_env())
             sections = output.split("\n@@@ ")[1:]
             return {name: body for name, _, body in (p.partition("\n") for p in sections)}
 
         return self.fact("snapshot", read)
+
+    def collect_env(self) -> dict[str, str]:
+        """collect.sh's environment for this host: what its roles read and need to know."""
+        wanted = self.reads()
+        return {
+            "KIOSK": KIOSK_USER,
+            "UNITS": " ".join(wanted.units),
+            "PACKAGES": " ".join(wanted.packages),
+            "FILES": " ".join(wanted.files),
+            **self._environment(),
+        }
 
     def _environment(self) -> dict[str, str]:
         """What collect.sh needs to know of this host's roles: the admin group (whose sshd
