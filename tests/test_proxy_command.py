@@ -3,8 +3,8 @@
 Under gevent (the CLI patches the standard library) paramiko's ProxyCommand writes into a
 non-blocking pipe, which takes 64 KiB at most per write, and reports the whole packet sent: the
 rest was lost, and sshd closed the connection ("message authentication code incorrect") when a
-fact batch grew past 64 KiB. tcd.rollout.engine makes the proxy write until all is taken.
-Without it this test receives 65,536 of 1,048,576 bytes."""
+fact batch grew past 64 KiB. tcd.rollout.proxy makes the proxy write until all is taken.
+Without it this test receives 65,536 of 1,048,576 bytes. A proxy closed twice stays quiet."""
 
 import hashlib
 import subprocess
@@ -18,7 +18,7 @@ from gevent import monkey
 monkey.patch_all()
 from paramiko.proxy import ProxyCommand
 
-import tcd.rollout.engine  # noqa: F401  (its fix of ProxyCommand.send)
+import tcd.rollout.proxy  # noqa: F401  (its fix of ProxyCommand.send)
 
 proxy = ProxyCommand(f"sh -c 'sleep 0.5; cat > {sys.argv[1]}'")  # a slow reader fills the pipe
 sent = proxy.send(bytes(range(256)) * 4096)
@@ -37,3 +37,26 @@ def test_a_packet_larger_than_the_pipe_arrives_whole(tmp_path: Path) -> None:
     assert done.stdout.split() == [str(len(data))]
     assert received.stat().st_size == len(data)
     assert hashlib.sha256(received.read_bytes()).digest() == hashlib.sha256(data).digest()
+
+
+CLOSE = """
+from paramiko.proxy import ProxyCommand
+
+import tcd.rollout.proxy  # noqa: F401  (its fix of ProxyCommand.close)
+
+proxy = ProxyCommand("true")
+proxy.process.wait()  # reaped, as gevent does after the first close
+proxy.close()
+proxy.close()
+print("closed")
+"""
+
+
+def test_closing_a_proxy_whose_process_is_gone_is_quiet() -> None:
+    """paramiko closes a proxy twice (the client, then the transport's thread). Once the
+    process was reaped the second kill raised in that thread, and the plain `pyinfra` CLI
+    printed a traceback when it stopped on an error. Without the fix this exits non-zero."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSE], check=False, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["closed"], "")

@@ -28,8 +28,6 @@ from typing import Any, Literal
 
 import gevent
 import gevent.pool
-from paramiko.proxy import ProxyCommand
-from paramiko.ssh_exception import ProxyCommandFailure
 from pyinfra.api import BaseStateCallback, Config, State
 from pyinfra.api import arguments as pyinfra_arguments
 from pyinfra.api.connect import connect_all, disconnect_all
@@ -40,6 +38,7 @@ from pyinfra.api.operations import run_ops
 from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_state
 
+import tcd.rollout.proxy  # noqa: F401  (its fixes to paramiko apply on import)
 from roles import site as deploys
 from roles.common.attention import flagged
 from roles.common.files import UPLOAD_DIR
@@ -697,38 +696,5 @@ class _Connections:
         # pyinfra's SSH connector keeps its paramiko client open after disconnect (its CLI
         # exits right after): close them, or the rollout leaves transports and proxies behind
         for client in self.clients.values():
-            transport = client.get_transport()
-            if transport is not None and isinstance(transport.sock, ProxyCommand):
-                _close_once(transport.sock)
             client.close()
         self.clients.clear()
-
-
-def _send_all(proxy: ProxyCommand, content: bytes) -> int:
-    """paramiko's ProxyCommand.send writes once and reports every byte sent. Under gevent the
-    proxy's stdin is a non-blocking pipe, whose write takes only what fits (64 KiB at most):
-    the rest of a larger SSH packet (a batch of fact reads) was lost, and sshd closed the
-    connection ("message authentication code incorrect"). Write until all of it is taken."""
-    view = memoryview(content)
-    try:
-        while view:
-            view = view[proxy.process.stdin.write(view) or 0 :]
-    except OSError as exc:
-        raise ProxyCommandFailure(" ".join(proxy.cmd), exc.strerror) from exc
-    return len(content)
-
-
-ProxyCommand.send = _send_all  # type: ignore[method-assign]
-
-
-def _close_once(proxy: ProxyCommand) -> None:
-    """paramiko closes a ProxyCommand twice (the client, then the transport's thread) and each
-    close kills its process; under gevent the first kill's process is reaped at once, so the
-    second raises in a thread (a traceback on stderr for every host). Kill it once."""
-    kill = proxy.close
-
-    def close() -> None:
-        with contextlib.suppress(ProcessLookupError):
-            kill()
-
-    proxy.close = close  # type: ignore[method-assign]
