@@ -37,7 +37,14 @@ KIOSK = Role(
     data=KioskData,
     packages=tuple(defaults.PACKAGES),
     reads=Reads(
-        sections=("kiosk_password", "kiosk_groups", "passwd", "sudo", "chromium_policies"),
+        sections=(
+            "kiosk_password",
+            "kiosk_groups",
+            "passwd",
+            "sudo",
+            "chromium_policies",
+            "calendars",
+        ),
         units=("tcd-kiosk.service", *defaults.DISPLAY_TIMERS),
         files=(defaults.CHROMIUM_POLICY,),
     ),

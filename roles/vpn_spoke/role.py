@@ -56,5 +56,5 @@ VPN_SPOKE = Role(
     applies_to=lambda s: s.host is not None and s.host.is_gateway,
     data=SpokeData,
     packages=tuple(defaults.PACKAGES),
-    reads=Reads(sections=("links", "wg_handshakes", "wg_public", "wg_keyfiles", "now")),
+    reads=Reads(sections=("links", "wg_handshakes", "wg_public", "wg_keyfiles", "now", "reach")),
 )

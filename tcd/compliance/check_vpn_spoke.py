@@ -14,23 +14,17 @@ control = pytest.mark.control
 
 
 def reach(target: CheckedHost) -> dict[str, tuple[str, bool]]:
-    """Live: each hub's tunnel address and each office's probe address, the interface the
-    route to it leaves by and whether it answered ping."""
+    """Live (pinged by collect.sh): each hub's tunnel address and each office's probe address,
+    the interface the route to it leaves by and whether it answered ping."""
 
-    def probe() -> dict[str, tuple[str, bool]]:
-        tunnels = target.of(ROLE).tunnels
-        addresses = [a for t in tunnels for a in (t.hub_address, t.office_probe)]
-        output = target.script("reach.sh", *addresses)
+    def parse() -> dict[str, tuple[str, bool]]:
         found = {}
-        for line in output.splitlines():
+        for line in target.lines("reach"):
             address, dev, ok = line.split("\t")
             found[address] = (dev, ok == "yes")
         return found
 
-    return target.fact("reach", probe)
-
-
-PREFETCH = [reach]  # live reads beyond the snapshot, done before the first check
+    return target.fact("reach", parse)
 
 
 def tunnel(target: CheckedHost, office: Office) -> Tunnel:

@@ -1,10 +1,10 @@
 # Everything the compliance checks of a host's roles read, in one SSH round trip (run as root
 # by host.py): the sections named as arguments — the roles' declared `Reads` — each after a line
 # "@@@ name", with UNITS, PACKAGES and FILES (also from the roles), KIOSK, NODE_EXPORTER and
-# PROMETHEUS (where the monitoring listens) set; then each file
-# of FILES the host has as a section "file PATH". Nothing secret leaves the host: of the kiosk's
-# password only whether one is set, of WireGuard keys only the public halves (`wg show … dump`
-# would print the private key).
+# PROMETHEUS (where the monitoring listens), REACH and CALENDARS (what the tunnels must reach, the
+# display timers' calendars) set; then each file of FILES the host has as a section "file PATH".
+# Nothing secret leaves the host: of the kiosk's password only whether one is set, of WireGuard
+# keys only the public halves (`wg show … dump` would print the private key).
 section() { printf '\n@@@ %s\n' "$1"; }
 read_sshd() { sshd -T 2>&1; }
 # the members of the admin group ($ADMIN_GROUP), space-separated
@@ -106,12 +106,40 @@ read_wg_keyfiles() {
     done
 }
 read_now() { date +%s; }
+# For each address of $REACH: the interface the route to it leaves by, and whether it answers
+# ping through it, one "address<TAB>interface<TAB>yes|no" line each (pinged all at once: a line
+# is shorter than a pipe's atomic write)
+read_reach() {
+    for address in $REACH; do
+        (
+            dev=$(ip -o route get "$address" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p')
+            if ping -n -q -c 2 -i 0.2 -W 2 "$address" >/dev/null 2>&1; then ok=yes; else ok=no; fi
+            printf '%s\t%s\t%s\n' "$address" "$dev" "$ok"
+        ) &
+    done
+    wait
+}
+# systemd's normalised form of the calendars of $CALENDARS (one per line), as timers show them
+read_calendars() {
+    (IFS='
+'; set -f; systemd-analyze calendar $CALENDARS 2>&1) | sed -n 's/^ *Normalized form: //p'
+}
 # What the monitoring answers, asked on the host itself (the firewall accepts loopback; the
 # address is the one it must listen on, so an exporter listening elsewhere answers nothing):
 # the exporter's metrics on the roles' units and tunnels, and Prometheus's active targets.
-fetch() { python3 -c 'import sys, urllib.request as u; sys.stdout.write(u.urlopen(sys.argv[1], timeout=5).read().decode())' "$1" 2>&1 | tail -c 200000; }
-read_node_metrics() { fetch "http://$NODE_EXPORTER/metrics" | grep -E '^(tcd_wireguard_|node_systemd_unit_state|Traceback|urllib)' ; }
-read_prometheus_targets() { fetch "http://$PROMETHEUS/api/v1/targets?state=active"; }
+# fetch ADDRESS:PORT PATH: the body of an HTTP/1.0 GET (bash's /dev/tcp: a python3 client cost
+# the host more than the exporter's answer), or one line saying why there is none
+fetch() {
+    timeout 5 bash -c '
+        exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit
+        printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$2" "$1" >&3
+        IFS= read -r status <&3
+        case "$status" in "HTTP/1."?" 200 "*) ;; *) echo "fetch: ${status:-no answer}"; exit ;; esac
+        while IFS= read -r line <&3 && [ "${#line}" -gt 1 ]; do :; done  # the headers
+        cat <&3' fetch "$1" "$2" 2>&1 | tail -c 200000
+}
+read_node_metrics() { fetch "$NODE_EXPORTER" /metrics | grep -E '^(tcd_wireguard_|node_systemd_unit_state|fetch:)'; }
+read_prometheus_targets() { fetch "$PROMETHEUS" "/api/v1/targets?state=active"; }
 
 for name in "$@"; do
     section "$name"
@@ -123,11 +151,20 @@ if [ -n "$UNITS" ]; then
     # hand shows "enabled" until the next daemon-reload): is-enabled reads the unit files. And
     # NeedDaemonReload misses a drop-in folder made since the last reload (PID 1 looks for
     # drop-ins in its own cache of unit paths): the drop-ins on disk are listed beside the
-    # loaded ones
+    # loaded ones. One block per unit from `systemctl show`, in order, then one more per unit
+    # with the same Id. is-enabled stops at a unit it cannot find: then it asks one by one
+    systemctl show -p Id,ActiveState,ExecStart,TimersCalendar,NeedDaemonReload,DropInPaths $UNITS
+    states=$(systemctl is-enabled $UNITS 2>/dev/null)
+    set -- $states
+    count=0; for unit in $UNITS; do count=$((count + 1)); done
+    [ "$#" -eq "$count" ] || set --
     for unit in $UNITS; do
-        systemctl show -p Id,ActiveState,ExecStart,TimersCalendar,NeedDaemonReload,DropInPaths "$unit"
-        printf 'UnitFileState=%s\n' "$(systemctl is-enabled "$unit" 2>/dev/null)"
-        printf 'DropInsOnDisk=%s\n\n' "$(ls -1d /etc/systemd/system/"$unit".d/*.conf /run/systemd/system/"$unit".d/*.conf 2>/dev/null | tr '\n' ' ')"
+        if [ "$#" -gt 0 ]; then state=$1; shift; else state=$(systemctl is-enabled "$unit" 2>/dev/null); fi
+        printf '\nId=%s\nUnitFileState=%s\nDropInsOnDisk=' "$unit" "$state"
+        for dropin in /etc/systemd/system/"$unit".d/*.conf /run/systemd/system/"$unit".d/*.conf; do
+            [ -e "$dropin" ] && printf '%s ' "$dropin"
+        done
+        printf '\n'
     done
 fi
 for file in $FILES; do

@@ -19,9 +19,11 @@ from roles.base import defaults as base_defaults
 from roles.base.role import BASE
 from roles.declaration import Reads, Role, RoleData
 from roles.kiosk.defaults import KIOSK_USER
+from roles.kiosk.role import KIOSK
 from roles.monitoring_agent.role import MONITORING_AGENT
 from roles.monitoring_hub.role import MONITORING_HUB
 from roles.registry import role
+from roles.vpn_spoke.role import VPN_SPOKE
 from tcd.compliance.plan import SuiteHost, SuitePlan
 from tcd.planning.hostdata import HostData
 
@@ -113,7 +115,7 @@ class CheckedHost:
     def _environment(self) -> dict[str, str]:
         """What collect.sh needs to know of this host's roles: the admin group (whose sshd
         settings it reads), the kernel settings, where the monitoring must answer (to ask it
-        there)."""
+        there), what the tunnels must reach, the display timers' calendars."""
         found = {}
         if self.data.has(BASE):  # whose sshd settings (its Match block) read_sshd_admin shows
             base = self.of(BASE)
@@ -125,6 +127,11 @@ class CheckedHost:
             found["NODE_EXPORTER"] = self.of(MONITORING_AGENT).listen[0]
         if self.data.has(MONITORING_HUB):
             found["PROMETHEUS"] = self.of(MONITORING_HUB).listen
+        if self.data.has(VPN_SPOKE):  # each hub's tunnel address and its office's probe address
+            tunnels = self.of(VPN_SPOKE).tunnels
+            found["REACH"] = " ".join(a for t in tunnels for a in (t.hub_address, t.office_probe))
+        if self.data.has(KIOSK):  # what read_calendars has systemd normalise
+            found["CALENDARS"] = "\n".join(self.of(KIOSK).calendars())
         return found
 
     def section(self, name: str) -> str:
@@ -153,13 +160,14 @@ class CheckedHost:
         return self.section("virt").strip() not in ("", "none")
 
     def units(self) -> dict[str, dict[str, str]]:
-        """`systemctl show` of the units the host's roles read, by unit name."""
+        """`systemctl show` of the units the host's roles read, with whether each is enabled
+        and its drop-ins on disk, by unit name (collect.sh gives each unit two blocks)."""
 
         def parse() -> dict[str, dict[str, str]]:
-            found = {}
+            found: dict[str, dict[str, str]] = {}
             for block in self.section("units").strip().split("\n\n"):
                 fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-                found[fields.get("Id", "")] = fields
+                found.setdefault(fields.get("Id", ""), {}).update(fields)
             return found
 
         return self.fact("units", parse)
