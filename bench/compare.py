@@ -68,7 +68,8 @@ class Run(BaseModel):
 
     wall_s: float
     cpu_s: float
-    peak_mb: float
+    peak_mb: float  # the process tree's resident sets, summed (shared pages once per process)
+    peak_pss_mb: float | None = None  # its proportional sets, summed (measured since 2026-12-03)
     ok: bool
     changed: int | None = None  # operations (tcd, pyinfra) or tasks (Ansible) changed
     ssh_median: int | None = None
@@ -160,7 +161,11 @@ class Bench:
         done = run_measured(argv, _env(self.settings), cwd=REPO)
         until = time.time()
         run = Run(
-            wall_s=done.wall_s, cpu_s=done.cpu_s, peak_mb=done.peak_mb, ok=done.returncode == 0
+            wall_s=done.wall_s,
+            cpu_s=done.cpu_s,
+            peak_mb=done.peak_mb,
+            peak_pss_mb=done.peak_pss_mb,
+            ok=done.returncode == 0,
         )
         if count_ssh:
             time.sleep(2)  # the count's own sessions start after the window
@@ -168,7 +173,8 @@ class Bench:
             run.ssh_median, run.ssh_max = counts[len(counts) // 2], counts[-1]
         self.runs[key] = run
         print(
-            f"    {run.wall_s:.1f} s wall, {run.cpu_s:.1f} s CPU, {run.peak_mb:.0f} MB",
+            f"    {run.wall_s:.1f} s wall, {run.cpu_s:.1f} s CPU, {run.peak_mb:.0f} MB"
+            f" (PSS {done.peak_pss_mb:.0f} MB)",
             file=sys.stderr,
         )
         return done

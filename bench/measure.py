@@ -5,8 +5,11 @@ The command runs in a cgroup of its own (cpuacct on cgroup v1, the unified hiera
 its CPU time is the cgroup's, so it counts processes that left the tree too (an ssh
 ControlMaster that daemonised, Ansible's forks). Memory is the sum of the resident sets of the
 cgroup's processes, sampled every 0.1 s; shared pages count once per process, so the figure
-is an upper bound. Whatever is still in the cgroup when the command ends (a ControlPersist
-master) is ended by PID, so no run starts warm from the one before.
+is an upper bound (a hundred `nc` ProxyCommands or ssh masters each count their libc). Beside
+it, the sum of their proportional sets (PSS: a page shared by n processes counts 1/n in each),
+what the tree holds of the machine's memory, sampled every 0.5 s (the kernel walks each
+process's page tables to answer). Whatever is still in the cgroup when the command ends (a
+ControlPersist master) is ended by PID, so no run starts warm from the one before.
 """
 
 import contextlib
@@ -25,13 +28,15 @@ from tcd.lab.settings import LabSettings
 
 CGROUP_FS = Path("/sys/fs/cgroup")
 SAMPLE_S = 0.1
+PSS_EVERY = 5  # samples
 
 
 @dataclass(frozen=True)
 class Measured:
     wall_s: float
     cpu_s: float
-    peak_mb: float
+    peak_mb: float  # the resident sets' sum
+    peak_pss_mb: float
     returncode: int
     stdout: str
     stderr: str
@@ -73,15 +78,17 @@ class _Cgroup:
             raise RuntimeError(f"{self.path} counts no CPU time")
         return found
 
-    def rss_mb(self) -> float:
+    def memory_mb(self, proportional: bool = False) -> float:
+        """The sum of the processes' resident sets, or of their proportional sets."""
+        where, key = ("smaps_rollup", "Pss:") if proportional else ("status", "VmRSS:")
         total_kb = 0
         for pid in self.pids():
             try:
-                status = Path(f"/proc/{pid}/status").read_text()
+                text = Path(f"/proc/{pid}/{where}").read_text()
             except OSError:
                 continue  # ended between the listing and the read
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
+            for line in text.splitlines():
+                if line.startswith(key):
                     total_kb += int(line.split()[1])
         return total_kb / 1024
 
@@ -102,13 +109,17 @@ def run_measured(argv: list[str], env: dict[str, str], cwd: Path | None = None) 
     """Run `argv` to its end in a cgroup of its own and measure it."""
     cgroup = _Cgroup(f"tcd-bench-{os.getpid()}-{time.monotonic_ns()}")
     procs = cgroup.path / "cgroup.procs"
-    peak = 0.0
+    peak = peak_pss = 0.0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
+        count = 0
         while not done.is_set():
-            peak = max(peak, cgroup.rss_mb())
+            peak = max(peak, cgroup.memory_mb())
+            if count % PSS_EVERY == 0:
+                peak_pss = max(peak_pss, cgroup.memory_mb(proportional=True))
+            count += 1
             done.wait(SAMPLE_S)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -139,7 +150,7 @@ def run_measured(argv: list[str], env: dict[str, str], cwd: Path | None = None) 
             cgroup.end()
         out.seek(0)
         err.seek(0)
-        return Measured(wall, cpu, peak, child.returncode, out.read(), err.read())
+        return Measured(wall, cpu, peak, peak_pss, child.returncode, out.read(), err.read())
 
 
 def commands_per_host(

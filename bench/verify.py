@@ -88,7 +88,9 @@ def main() -> int:
                     if done.returncode != 0:
                         raise SystemExit(f"verify failed: {json.dumps(result['counts'])}")
                     hosts_cpu = sum(after[h] - before.get(h, 0.0) for h in after)
-                    runs.append((done.wall_s, done.cpu_s, hosts_cpu, done.peak_mb))
+                    runs.append(
+                        (done.wall_s, done.cpu_s, hosts_cpu, done.peak_mb, done.peak_pss_mb)
+                    )
                     checks = sum(result["counts"].values())
         finally:
             if not (args.keep and case == cases[-1]):
@@ -96,17 +98,17 @@ def main() -> int:
         rows.append((case, len(codes), len(state.hosts), checks, runs, idle / IDLE_S))
     print(
         f"| case | sites | hosts (+hubs) | checks | verify (median of {args.repeat}) | runs "
-        "| controller CPU | hosts' CPU | peak memory | idle lab |"
+        "| controller CPU | hosts' CPU | peak memory: RSS sum (PSS sum) | idle lab |"
     )
     print("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for case, sites, hosts, checks, runs, idle in rows:
-        wall, cpu, hosts_cpu, peak = (
+        wall, cpu, hosts_cpu, peak, pss = (
             statistics.median(column) for column in zip(*runs, strict=True)
         )
         each = ", ".join(f"{run[0]:.1f}" for run in runs)
         print(
             f"| {case} | {sites} | {hosts} | {checks} | {wall:.1f} s | {each} | {cpu:.1f} s "
-            f"| {hosts_cpu:.1f} s | {peak:.0f} MB | {idle:.2f} cores |"
+            f"| {hosts_cpu:.1f} s | {peak:.0f} MB ({pss:.0f} MB) | {idle:.2f} cores |"
         )
     return 0
 

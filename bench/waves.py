@@ -44,7 +44,8 @@ def measured(settings: LabSettings, *args: str) -> tuple[Measured, dict]:
 
 def row(label: str, done: Measured, note: str) -> str:
     return (
-        f"| {label} | {done.wall_s:.1f} s | {done.cpu_s:.1f} s | {done.peak_mb:.0f} MB "
+        f"| {label} | {done.wall_s:.1f} s | {done.cpu_s:.1f} s "
+        f"| {done.peak_mb:.0f} MB ({done.peak_pss_mb:.0f} MB) "
         f"| {done.returncode} | {note} |"
     )
 
@@ -83,7 +84,10 @@ def main() -> int:
         finally:
             lab_ops.down(settings, lab_ops.QuietReporter())
     print(f"{args.units} units, --parallel {args.parallel}\n")
-    print("| run | wall | CPU | peak memory | exit | outcome |\n|---|---:|---:|---:|---:|---|")
+    print(
+        "| run | wall | CPU | peak memory: RSS sum (PSS sum) | exit | outcome |\n"
+        "|---|---:|---:|---:|---:|---|"
+    )
     print("\n".join(rows))
     return 0
 
