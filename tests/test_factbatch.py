@@ -4,7 +4,15 @@ tests)."""
 
 import subprocess
 
-from tcd.rollout.factbatch import _answers, _chunks, _script
+import pytest
+from pyinfra.api import Inventory, State
+from pyinfra.api.arguments import CONNECTOR_ARGUMENT_KEYS
+from pyinfra.api.facts import _handle_fact_kwargs
+from pyinfra.facts.files import File, Sha1File
+from pyinfra.facts.server import Users
+
+from tcd.rollout.engine import Reach, pyinfra_config
+from tcd.rollout.factbatch import _answers, _batchable, _chunks, _script
 
 QUESTIONS = [
     "printf 'one\\ntwo\\n'",
@@ -45,3 +53,20 @@ def test_a_long_list_is_asked_in_scripts_that_fit_one_argument():
     chunks = list(_chunks(["x" * 1000] * 200))
     assert [len(c) for c in chunks] == [56, 56, 56, 32]
     assert max(len(_script(c, "@@t@@")) for c in chunks) < 128 * 1024
+
+
+@pytest.mark.parametrize("dry", [False, True])
+@pytest.mark.parametrize(
+    ("fact", "kwargs"),
+    [(File, {"path": "/etc/hosts"}), (Sha1File, {"path": "/etc/hosts"}), (Users, {})],
+)
+def test_the_rollouts_own_fact_reads_are_batched(fact, kwargs, dry):
+    """What pyinfra runs a fact with under the rollout's own settings is what the batch runs
+    its script with. The settings once gave every fact a `_temp_dir`, the batch refused them
+    all, and each host was asked ~370 commands a no-change run instead of 4-5, with no test
+    failing: this one would have."""
+    state = State(inventory=Inventory((["site-host"], {})), config=pyinfra_config(Reach(), dry))
+    host = state.inventory.get_host("site-host")
+    _, arguments = _handle_fact_kwargs(state, host, fact, None, kwargs)
+    # as pyinfra's _get_fact passes them to the host
+    assert _batchable({k: v for k, v in arguments.items() if k in CONNECTOR_ARGUMENT_KEYS})

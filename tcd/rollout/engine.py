@@ -81,6 +81,18 @@ class Reach:
     diff: bool = False  # with a dry run: keep the diff of every file that would change
 
 
+def pyinfra_config(reach: Reach, dry: bool) -> Config:
+    """pyinfra's settings for a phase (deploys/config.py gives the plain CLI the same)."""
+    return Config(
+        SUDO=True,
+        PARALLEL=reach.parallel,
+        FAIL_PERCENT=None,
+        CONNECT_TIMEOUT=reach.timeout,
+        TEMP_DIR=UPLOAD_DIR,
+        DIFF=reach.diff and dry,
+    )
+
+
 class Reporter:
     """What the engine tells the display; the CLI draws it, tests ignore it."""
 
@@ -565,14 +577,7 @@ class _Phase:
         self.state = State(
             inventory=pyinfra_inventory(records, on_top),
             # the failure budget is the wave's, counted per site (tcd.rollout.waves)
-            config=Config(
-                SUDO=True,
-                PARALLEL=reach.parallel,
-                FAIL_PERCENT=None,
-                CONNECT_TIMEOUT=reach.timeout,
-                TEMP_DIR=UPLOAD_DIR,
-                DIFF=reach.diff and dry,
-            ),
+            config=pyinfra_config(reach, dry),
         )
         self.state.add_callback_handler(_Progress(reporter, self._error))
         opnames.record()

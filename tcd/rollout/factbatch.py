@@ -30,7 +30,16 @@ from pyinfra.connectors.util import CommandOutput, OutputLine
 # what a batched fact may be run with: as root through sudo, by sh, as the script runs them
 # (another user, environment, folder or input is left to pyinfra)
 _PLAIN = {"_sudo": True, "_shell_executable": "sh"}
-_IRRELEVANT = {"print_output", "print_input", "_success_exit_codes", "_retry_delay", "_retries"}
+# (_temp_dir is where pyinfra would put a sudo password helper: the script's own command is run
+# with the same configuration, and the rollout's TEMP_DIR gives every fact read one)
+_IRRELEVANT = {
+    "print_output",
+    "print_input",
+    "_success_exit_codes",
+    "_retry_delay",
+    "_retries",
+    "_temp_dir",
+}
 
 # the script's size (its framing per question included), well under one argument's 128 KiB
 _SCRIPT_MAX = 64 * 1024
