@@ -82,7 +82,8 @@ class Reach:
 
 
 def pyinfra_config(reach: Reach, dry: bool) -> Config:
-    """pyinfra's settings for a phase (deploys/config.py gives the plain CLI the same)."""
+    """pyinfra's settings for a phase of the rollout (deploys/config.py gives the plain CLI its
+    TEMP_DIR; --sudo on its command line)."""
     return Config(
         SUDO=True,
         PARALLEL=reach.parallel,
