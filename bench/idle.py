@@ -13,10 +13,13 @@ cgroups, the same figure as bench/verify.py's "idle lab".
 """
 
 import argparse
+import contextlib
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from measure import cgroup_cpu_s
 
 from tcd.lab.cgroups import lab_cgroup_roots
 from tcd.lab.settings import LabSettings
@@ -27,13 +30,8 @@ ENDED = "system.slice/… units that ended"
 
 
 def usage_s(cgroup: Path) -> float | None:
-    try:
-        for line in (cgroup / "cpu.stat").read_text().splitlines():
-            key, value = line.split()
-            if key == "usage_usec":
-                return int(value) / 1e6
-    except OSError:
-        return None  # the unit ended between the listing and the read
+    with contextlib.suppress(OSError):  # the unit ended between the listing and the read
+        return cgroup_cpu_s(cgroup)
     return None
 
 
