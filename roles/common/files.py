@@ -53,14 +53,18 @@ def checked_template(
     return conf
 
 
+def dropin_listing(folder: str) -> str:
+    """The command that lists what `folder` holds but folders."""
+    # a symlink is a drop-in too; a folder that does not exist holds nothing
+    return f"find {folder} -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null || true"
+
+
 def only_ours(folder: str, ours: Iterable[str]) -> list[OperationMeta]:
     """Remove every file in `folder` but `ours` (full paths): for a folder of drop-ins that
     decide the effective configuration and that the role manages exclusively (roles/README.md
     lists them), a file someone else put there could override the role's policy."""
     keep = set(ours)
-    # a symlink is a drop-in too; a folder that does not exist holds nothing
-    listing = f"find {folder} -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null || true"
-    found = (host.get_fact(Command, command=listing) or "").splitlines()
+    found = (host.get_fact(Command, command=dropin_listing(folder)) or "").splitlines()
     # rm, not files.file(present=False): that refuses a symlink
     return [
         server.shell(name=f"Remove {path}", commands=[f"rm -f {shlex.quote(path)}"])

@@ -16,7 +16,6 @@ reported and nothing is executed.
 """
 
 import contextlib
-import functools
 import logging
 import os
 import time
@@ -29,7 +28,6 @@ from typing import Any, Literal
 import gevent
 import gevent.pool
 from pyinfra.api import BaseStateCallback, Config, State
-from pyinfra.api import arguments as pyinfra_arguments
 from pyinfra.api.connect import connect_all, disconnect_all
 from pyinfra.api.deploy import add_deploy
 from pyinfra.api.exceptions import PyinfraError
@@ -53,16 +51,10 @@ from tcd.model.site import Site
 from tcd.onvif.secrets import CameraVault
 from tcd.planning.hostdata import HostData
 from tcd.planning.keys import PublicKeys
-from tcd.rollout import factbatch, opnames
+from tcd.rollout import factbatch, lookups, opnames
 from tcd.rollout.cameras import SiteCamera, configure_cameras, ip_cameras
 from tcd.rollout.diffs import DiffCapture
 from tcd.target import Target
-
-# pyinfra (pinned) resolves its global arguments' type hints again on every operation and every
-# fact read: a tenth of a no-change rollout's CPU (py-spy, 20 units). They never change.
-_global_arguments = functools.cache(pyinfra_arguments.all_global_arguments)
-for _module in (pyinfra_arguments, factbatch._facts):
-    _module.all_global_arguments = _global_arguments  # type: ignore[attr-defined]
 
 Status = Literal["changed", "unchanged", "failed", "would change", "needs attention"]
 
@@ -575,8 +567,10 @@ class _Phase:
             "ssh_connect_retry_max_delay": reach.retry_delay[1],
         }
         on_top = {r.name: {**target.pyinfra_data(r, data[r.name]), **retries} for r in records}
+        inventory = pyinfra_inventory(records, on_top)
+        lookups.quicken(inventory)
         self.state = State(
-            inventory=pyinfra_inventory(records, on_top),
+            inventory=inventory,
             # the failure budget is the wave's, counted per site (tcd.rollout.waves)
             config=pyinfra_config(reach, dry),
         )

@@ -27,6 +27,8 @@ from pyinfra.api.host import Host
 from pyinfra.api.state import StateStage
 from pyinfra.connectors.util import CommandOutput, OutputLine
 
+from tcd.rollout.factmerge import equivalents, merge
+
 # what a batched fact may be run with: as root through sudo, by sh, as the script runs them
 # (another user, environment, folder or input is left to pyinfra)
 _PLAIN = {"_sudo": True, "_shell_executable": "sh"}
@@ -183,46 +185,76 @@ def end(state: State) -> None:
         batch.save()
 
 
-def _script(questions: Iterable[str], token: str) -> str:
-    """Each question run as pyinfra would (`sh -c`), its output framed by `token` lines:
-    stdout, then its exit status, then stderr."""
+def _script(questions: list[str], token: str) -> str:
+    """Each question run as pyinfra would (`sh -c`), or with others of its kind in one command
+    (factmerge.py)."""
+    return _framed(_commands(questions), token)
+
+
+def _framed(commands: list[tuple[str, str]], token: str) -> str:
+    """Each (label, command) run by `sh -c`, its output framed by `token` lines: stdout, then
+    its exit status, then stderr."""
     parts = ["e=$(mktemp) || exit 1"]
-    for number, question in enumerate(questions):
+    for label, command in commands:
         parts.append(
-            f"printf '%s\\n' '{token} {number}'; sh -c {shlex.quote(question)} 2>\"$e\" </dev/null;"
-            f" printf '\\n%s %s\\n' '{token} {number} status' \"$?\"; cat \"$e\"; printf '\\n'"
+            f"printf '%s\\n' '{token} {label}'; sh -c {shlex.quote(command)} 2>\"$e\" </dev/null;"
+            f" printf '\\n%s %s\\n' '{token} {label} status' \"$?\"; cat \"$e\"; printf '\\n'"
         )
     parts.append(f"rm -f \"$e\"; printf '%s\\n' '{token} end'")
     return "\n".join(parts)
+
+
+def _commands(questions: list[str]) -> list[tuple[str, str]]:
+    """(label, command): a question asked alone is labelled by its place in `questions`, a
+    merged command by its place among the merged ones."""
+    alone, merged = merge(questions)
+    single = set(alone)
+    cheaper = equivalents()
+    labelled = [(str(n), cheaper.get(q, q)) for n, q in enumerate(questions) if q in single]
+    return labelled + [(f"m{n}", m.command) for n, m in enumerate(merged)]
 
 
 def _answers(
     questions: list[str], lines: list[str], token: str
 ) -> dict[str, tuple[bool, CommandOutput]]:
     found: dict[str, tuple[bool, CommandOutput]] = {}
-    number, status, out, err, part = -1, 0, [], [], None
+    _, merged = merge(questions)
+    for label, (status, out, err) in _frames(lines, token).items():
+        if label.isdigit() and int(label) < len(questions):
+            found[questions[int(label)]] = (status == 0, _output(out, err))
+        elif label[:1] == "m" and label[1:].isdigit() and int(label[1:]) < len(merged):
+            # each merged kind's question succeeds and writes nothing to stderr, alone
+            answered = merged[int(label[1:])].answers(out, status)
+            found |= {q: (True, _output(own, [])) for q, own in answered.items()}
+    return found
+
+
+def _frames(lines: list[str], token: str) -> dict[str, tuple[int, list[str], list[str]]]:
+    """Each framed command's status, stdout and stderr lines (without the empty line the
+    newline the script adds after each part makes)."""
+    found: dict[str, tuple[int, list[str], list[str]]] = {}
+    label, status, out, err, part = "", 0, [], [], None
     # an answer counts once the next frame (or the script's end) follows it: a cut output
     # leaves its last question to be asked on its own
     for line in lines:
         if line.startswith(token):
             words = line[len(token) :].split()
-            if part == "err" and 0 <= number < len(questions):
-                found[questions[number]] = (status == 0, _output(out, err))
+            if part == "err" and label:
+                found[label] = (status, _trimmed(out), _trimmed(err))
             if len(words) == 3 and words[1] == "status":
                 status, part = int(words[2]), "err"
-            elif len(words) == 1 and words[0].isdigit():
-                number, out, err, part = int(words[0]), [], [], "out"
+            elif len(words) == 1:
+                label, out, err, part = words[0], [], [], "out"
             continue
         (out if part == "out" else err).append(line)
     return found
 
 
+def _trimmed(lines: list[str]) -> list[str]:
+    return lines[:-1] if lines[-1:] == [""] else lines
+
+
 def _output(out: list[str], err: list[str]) -> CommandOutput:
-    # each part ends with the newline the script adds: drop the empty line it makes
-    out, err = (
-        out[:-1] if out and out[-1] == "" else out,
-        err[:-1] if err and err[-1] == "" else err,
-    )
     return CommandOutput(
         [OutputLine("stdout", line) for line in out] + [OutputLine("stderr", line) for line in err]
     )
