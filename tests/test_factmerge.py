@@ -111,19 +111,19 @@ PASSWD = [
     "root:x:0:0:root:/root:/bin/bash",
     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
     "qtv-admin:x:1000:1000::/home/qtv-admin:/bin/bash",
-    "kiosk:x:1002:1003::/home/kiosk:/usr/sbin/nologin",
-    "kiosk2:x:1003:1003::/home/kiosk2:/usr/sbin/nologin",
+    "booth:x:1002:1003::/home/booth:/usr/sbin/nologin",
+    "booth2:x:1003:1003::/home/booth2:/usr/sbin/nologin",
 ]
 GROUP = [
     "root:x:0:",
     "daemon:x:1:",
-    "audio:x:29:kiosk,kiosk2",
+    "audio:x:29:booth,booth2",
     "qtv-admin:x:1000:qtv-admin",  # a user listed in its own primary group
-    "kiosk:x:1003:",
-    "tcdadmin:x:1500:qtv-admin,kiosk",
-    "video:x:44:kiosk",
+    "booth:x:1003:",
+    "tcdadmin:x:1500:qtv-admin,booth",
+    "video:x:44:booth",
 ]
-SHADOW = ["root:*:19000:0:99999:7:::", "qtv-admin:$6$salt$hash:19000::::::", "kiosk:!:19000::::::"]
+SHADOW = ["root:*:19000:0:99999:7:::", "qtv-admin:$6$salt$hash:19000::::::", "booth:!:19000::::::"]
 FILES = "files"
 WORLDS = {
     "plain": (PASSWD, GROUP, SHADOW, FILES),
@@ -134,7 +134,7 @@ WORLDS |= {  # the cheaper command steps aside: pyinfra's own answers
     "a dotted name": ([*PASSWD, "a.b:x:1004:1003::/:/bin/sh"], GROUP, SHADOW, FILES),
     "a gid twice": (PASSWD, [*GROUP, "again:x:44:"], SHADOW, FILES),
     "a gid without a group": ([*PASSWD, "lost:x:1005:4242::/:/bin/sh"], GROUP, SHADOW, FILES),
-    "a name twice in shadow": (PASSWD, GROUP, [*SHADOW, "kiosk:$6$x$y:1::::::"], FILES),
+    "a name twice in shadow": (PASSWD, GROUP, [*SHADOW, "booth:$6$x$y:1::::::"], FILES),
     "another module": (PASSWD, GROUP, SHADOW, "files ldap"),
 }
 
@@ -179,7 +179,7 @@ def test_the_cheaper_users_command_answers_as_pyinfras(world: str, tmp_path: Pat
     )
     if world == "plain":  # parsed as pyinfra parses it
         users = Users().process(theirs.stdout.splitlines())
-        assert users["kiosk"]["groups"] == ["audio", "tcdadmin", "video"]
+        assert users["booth"]["groups"] == ["audio", "tcdadmin", "video"]
         assert users["qtv-admin"]["groups"] == ["tcdadmin"]
 
 

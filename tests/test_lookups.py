@@ -16,7 +16,7 @@ GROUPS = {
     "sites": (["pc"], {"shared": "sites", "_retries": 2, "only_group": "sites"}),
     "wave": (["pc", "hub"], {"shared": "wave", "_timeout": 30, "only_group": "wave"}),
 }
-CALLS = [{}, {"_sudo": False}, {"_env": {"A": "b"}, "_retries": 5}, {"_su_user": "kiosk"}]
+CALLS = [{}, {"_sudo": False}, {"_env": {"A": "b"}, "_retries": 5}, {"_su_user": "booth"}]
 
 
 def state(quick: bool) -> State:

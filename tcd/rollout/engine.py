@@ -558,6 +558,8 @@ class _Phase:
         self.questions = (
             target.keys_file.parent / "facts-asked" / title.replace(" ", "").replace(":", "-")
         )
+        # hosts with the same roles ask the same facts (factbatch.pathfinders)
+        self.kinds = {r.name: tuple(data[r.name].roles) for r in records}
         self.state: State | None = None
         if not records:  # pyinfra's State needs a host (a batch none of whose hosts answered)
             return
@@ -595,18 +597,20 @@ class _Phase:
         # own add_deploy walks them one after the other). Its host context is greenlet-local.
         # pyinfra's state context is process-wide: set it once around all of them.
         pool = gevent.pool.Pool(self.parallel)
-        factbatch.begin(state, self.questions)
+        factbatch.begin(state, self.questions, self.kinds)
         diffs = DiffCapture()
         if state.config.DIFF:
             logging.getLogger("pyinfra").addHandler(diffs)
         try:
             with ctx_state.use(state):
                 hosts = state.inventory.get_active_hosts()
-                # what this phase asked each host last time, read in one command per host
-                reads = [pool.spawn(factbatch.read, state, h) for h in hosts]
-                gevent.joinall(reads, raise_error=True)
-                jobs = [pool.spawn(add_deploy, state, deploy, host=[h]) for h in hosts]
-                gevent.joinall(jobs, raise_error=True)
+                for group in factbatch.pathfinders(state, hosts):
+                    # what this phase asked each host (or its kind) last time, read in one
+                    # command per host
+                    reads = [pool.spawn(factbatch.read, state, h) for h in group]
+                    gevent.joinall(reads, raise_error=True)
+                    jobs = [pool.spawn(add_deploy, state, deploy, host=[h]) for h in group]
+                    gevent.joinall(jobs, raise_error=True)
         finally:
             logging.getLogger("pyinfra").removeHandler(diffs)
         for name, lines in diffs.lines.items():

@@ -16,7 +16,7 @@ uploaded a file on that host; after that, every fact goes to the host.
 import json
 import secrets
 import shlex
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -58,19 +58,30 @@ class _Batch:
     """The answers read for one phase (its state), the questions asked in it, and the hosts on
     which an operation has run a command since the answers were read."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kinds: Mapping[str, Hashable]) -> None:
         self.folder = folder
+        self.kinds = kinds  # host -> what decides its questions (its roles)
         self.answers: dict[str, dict[str, tuple[bool, CommandOutput]]] = {}
         self.asked: dict[str, list[str]] = {}
         self.reading: dict[str, int] = {}  # host -> fact reads under way (nested)
         self.changed: set[str] = set()
 
-    def questions(self, host: str) -> list[str]:
+    def kept(self, host: str) -> list[str]:
         path = self.folder / f"{host}.json"
         try:
             return [q for q in json.loads(path.read_text()) if isinstance(q, str)]
         except (OSError, ValueError):
             return []
+
+    def questions(self, host: str) -> list[str]:
+        """What `host` asked last time; for a host never asked (a first rollout, a new site),
+        what the hosts of its kind asked, last time or already in this phase."""
+        if kept := self.kept(host):
+            return kept
+        kind = self.kinds.get(host)
+        siblings = [h for h, k in self.kinds.items() if k == kind and h != host]
+        seen = [q for h in siblings for q in (self.asked.get(h) or self.kept(h))]
+        return list(dict.fromkeys(seen))
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -125,6 +136,8 @@ def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOu
     answer = batch.answers.get(host.name, {}).get(question) if fresh else None
     if answer is not None:
         return answer
+    if (cheaper := equivalents().get(question)) is not None:
+        return _run_shell_command(host, StringCommand(cheaper), **kwargs)
     return _run_shell_command(host, command, **kwargs)
 
 
@@ -135,18 +148,33 @@ def _uploading(host: Host, *args: Any, **kwargs: Any) -> Any:
     return _put_file(host, *args, **kwargs)
 
 
-def begin(state: State, folder: Path) -> None:
-    """Batch the fact reads of `state`'s phase; its questions are kept in `folder`."""
+def begin(state: State, folder: Path, kinds: Mapping[str, Hashable]) -> None:
+    """Batch the fact reads of `state`'s phase; its questions are kept in `folder`. Hosts of
+    the same kind (`kinds`: host -> a key, its roles) ask the same questions."""
     Host.run_shell_command = _answering  # type: ignore[method-assign]
     Host.put_file = _uploading  # type: ignore[method-assign]
     _facts._get_fact = _reading_fact
-    _BATCHES[id(state.inventory)] = _Batch(folder)
+    _BATCHES[id(state.inventory)] = _Batch(folder, kinds)
+
+
+def pathfinders(state: State, hosts: list[Host]) -> tuple[list[Host], list[Host]]:
+    """`hosts` in the order to prepare them: first one host of each kind of which no host was
+    asked anything yet, so that the others of its kind are asked its questions in one command,
+    then the rest side by side."""
+    batch = _BATCHES[id(state.inventory)]
+    first: dict[Hashable, Host] = {}
+    known = {batch.kinds.get(h.name) for h in hosts if batch.kept(h.name)}
+    for host in hosts:
+        kind = batch.kinds.get(host.name)
+        if kind not in known and kind not in first:
+            first[kind] = host
+    return list(first.values()), [h for h in hosts if h not in first.values()]
 
 
 def read(state: State, host: Host) -> None:
-    """Ask `host`, in one command, every fact its phase asked last time (in a few, if the
-    script would be longer than one command line may be). A host that does not answer is
-    asked each fact on its own, as pyinfra would."""
+    """Ask `host`, in one command, every fact its phase asked last time, or asked of its kind
+    (in a few, if the script would be longer than one command line may be). A host that does
+    not answer is asked each fact on its own, as pyinfra would."""
     batch = _BATCHES[id(state.inventory)]
     answers: dict[str, tuple[bool, CommandOutput]] = {}
     for questions in _chunks(batch.questions(host.name)):
