@@ -17,7 +17,7 @@ from pyinfra.facts.systemd import SystemdStatus
 from roles.common.files import dropin_listing
 from roles.common.units import UnitFileState
 from tcd.rollout import factbatch
-from tcd.rollout.factmerge import KINDS, equivalents, merge
+from tcd.rollout.factmerge import KINDS, companions, equivalents, merge
 from tests.test_factbatch import alone
 
 TOKEN = "@@tcd-0123456789ab@@"
@@ -72,6 +72,13 @@ def test_a_question_is_merged_only_as_pyinfra_words_it():
     reworded = _raw(File().command("/etc/issue")).replace("2> /dev/null", "")
     single, merged = merge([quoted, reworded, "systemctl is-enabled a b 2>/dev/null || true"])
     assert merged == [] and len(single) == 3
+
+
+def test_a_files_hash_is_asked_next_time_beside_its_stat():
+    """pyinfra asks a file's hash once the file is there: in the rollout after the one that
+    made it. Kept beside its stat, that rollout is already a steady one."""
+    questions = [_raw(File().command("/etc/issue")), "uname -s"]
+    assert companions(questions) == [_raw(Sha1File().command("/etc/issue"))]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from tcd.journal import Journal, JournalError, journal_url
 from tcd.journal.journal import HostOutcome
 from tcd.journal.keys import import_key_file
-from tcd.journal.schema import head
+from tcd.journal.schema import alembic_config, current, head
 from tcd.journal.status import site_status
 from tcd.loading import load_inventory
 from tcd.model.province import Office
@@ -81,6 +81,26 @@ def test_alembic_upgrade_head_from_the_previous_revision(tmp_path):
     assert head() in alembic(url, "current")
     alembic(url, "downgrade", "0001")  # and back: the migration is reversible
     assert "spoke_keys" not in tables(tmp_path / "journal.sqlite")
+
+
+def test_the_journal_reads_its_revision_as_alembic_does(tmp_path):
+    """A run checks its journal is at head without importing Alembic: the head from the
+    migrations' file names, the revision from Alembic's table."""
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+    from sqlalchemy import create_engine  # noqa: PLC0415
+
+    assert head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    url = journal_url(tmp_path)
+    engine = create_engine(url)
+    for revision in (None, "0001", "head"):
+        if revision is not None:
+            alembic(url, "upgrade", revision)
+        with engine.connect() as connection:
+            theirs = MigrationContext.configure(connection).get_current_revision()
+        assert current(engine) == theirs
+    assert theirs == head()
+    engine.dispose()
 
 
 def test_the_key_registry_adds_and_never_drops_and_imports_the_old_file_once(tmp_path):

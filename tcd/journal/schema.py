@@ -5,13 +5,15 @@ upgrade`)."""
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, column, inspect, select, table, text
 from sqlalchemy.exc import DBAPIError
+
+from tcd.journal.roles import VERSION_TABLE
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Two controllers opening an old shared journal at once would both migrate it: the second waits
@@ -27,19 +29,27 @@ class SchemaError(RuntimeError):
     """The journal is not at the revision this tcd needs and cannot be brought there."""
 
 
-def alembic_config() -> Config:
+# Alembic (~11 MB) is imported only to migrate or to look at a revision this tcd does not have:
+# a run finds its journal at head by these two reads alone.
+
+
+def alembic_config() -> "Config":
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head() -> str:
-    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert revision is not None
-    return revision
+    """The newest revision. Revisions are numbered and each migration's file is named by its
+    own (0002_public_key_registry.py); tests/test_journal.py checks this is Alembic's head."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*_*.py"))
 
 
 def known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     return any(
         s.revision == revision
         for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()
@@ -47,7 +57,13 @@ def known(revision: str) -> bool:
 
 
 def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The journal's revision, read as Alembic reads it (its version table; None if there is
+    none: an empty database)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    versions = table(VERSION_TABLE, column("version_num"))
+    found = connection.execute(select(versions.c.version_num)).scalars().all()
+    return found[0] if len(found) == 1 else None
 
 
 def current(engine: Engine) -> str | None:
@@ -67,6 +83,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if revision == "head" and _current(connection) == head():
             return
         config.attributes["connection"] = connection
+        from alembic import command  # noqa: PLC0415
+
         command.upgrade(config, revision)
 
 

@@ -10,10 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from roles.ip_camera import defaults
-from roles.ip_camera.deploy import IpCamera, configure_ip_camera
 from roles.ip_camera.role import IP_CAMERA, IpCameraData
 from tcd.model.site import Site
-from tcd.onvif.client import CameraError
 from tcd.onvif.forward import ForwardError, forwarded
 from tcd.onvif.secrets import CameraSecret, CameraVault
 from tcd.planning import Plan
@@ -53,6 +51,11 @@ def configure_cameras(
     """camera name -> (changes, errors). A camera without secrets gets new ones (saved to the
     vault first, so a password set on a camera is never one the vault does not hold); a dry
     run only tells that it would."""
+    # the ONVIF client (zeep, lxml, aiohttp: ~20 MB) comes in only now, after the hosts'
+    # phases, whose pyinfra states are the rollout's peak of memory
+    from roles.ip_camera.deploy import IpCamera, configure_ip_camera  # noqa: PLC0415
+    from tcd.onvif.client import CameraError  # noqa: PLC0415
+
     names = [c.camera.name for c in cameras]
     entries = vault.load() if dry else vault.ensure(names)
     results: dict[str, tuple[list[str], list[str]]] = {}

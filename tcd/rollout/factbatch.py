@@ -3,8 +3,11 @@
 pyinfra reads every fact with its own command (≈200 per host for the site roles, one round trip
 each). Here, before a phase prepares its operations, every fact command the same phase asked of
 that host last time is run on the host in one script, and pyinfra's fact reads during the
-preparation are answered from that output. A fact asked for the first time (a new role, a file
-found this run) is read as pyinfra would, and asked in the batch the next time.
+preparation are answered from that output. In the script, questions of one kind (the stat of
+many files, the state of many units) are asked with one command (factmerge.py). A host never
+asked before (a first rollout, a new site) is asked what a host with the same roles asked: one
+such host is prepared first when none was asked yet. A fact asked for the first time (a new
+role, a file found this run) is read as pyinfra would, and asked in the batch the next time.
 
 Only the questions are remembered between runs, never an answer: every answer is read from the
 host at the start of the phase that uses it, so drift is seen exactly as before. An answer is
@@ -27,7 +30,7 @@ from pyinfra.api.host import Host
 from pyinfra.api.state import StateStage
 from pyinfra.connectors.util import CommandOutput, OutputLine
 
-from tcd.rollout.factmerge import equivalents, merge
+from tcd.rollout.factmerge import companions, equivalents, merge
 
 # what a batched fact may be run with: as root through sudo, by sh, as the script runs them
 # (another user, environment, folder or input is left to pyinfra)
@@ -88,7 +91,8 @@ class _Batch:
         for host, asked in self.asked.items():
             path = self.folder / f"{host}.json"
             temporary = path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(list(dict.fromkeys(asked)), indent=0))
+            kept = list(dict.fromkeys([*asked, *companions(asked)]))
+            temporary.write_text(json.dumps(kept, indent=0))
             temporary.replace(path)
 
 
