@@ -21,14 +21,15 @@ from tcd.lab.lab import ssh_argv
 from tcd.lab.settings import LabSettings
 from tcd.rollout import factbatch
 
-TIMED = "TIMEFORMAT='%R %U %S'; time ( sh -c {} >/dev/null 2>&1 )"
+# the script on stdin: quoted twice it would not fit in one argument (the rollout cuts it in
+# chunks, factbatch._chunks)
+TIMED = "sudo bash -c " + shlex.quote("TIMEFORMAT='%R %U %S'; time ( sh >/dev/null 2>&1 )")
 
 
 def cost(settings: LabSettings, host: str, script: str) -> tuple[float, float]:
     """The host's (CPU, wall) seconds for `script`."""
-    timed = f"sudo bash -c {shlex.quote(TIMED.format(shlex.quote(script)))}"
     done = subprocess.run(
-        ssh_argv(settings, host, [timed]), capture_output=True, text=True, check=True
+        ssh_argv(settings, host, [TIMED]), input=script, capture_output=True, text=True, check=True
     )
     wall, user, system = (float(x) for x in done.stderr.split()[-3:])
     return user + system, wall
