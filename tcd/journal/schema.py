@@ -44,7 +44,7 @@ def alembic_config() -> "Config":
 def head() -> str:
     """The newest revision. Revisions are numbered and each migration's file is named by its
     own (0002_public_key_registry.py); tests/test_journal.py checks this is Alembic's head."""
-    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*_*.py"))
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
 
 
 def known(revision: str) -> bool:
