@@ -16,8 +16,9 @@ from pyinfra.facts.systemd import SystemdStatus
 
 from roles.common.files import dropin_listing
 from roles.common.units import UnitFileState
+from roles.common.wireguard import key_path
 from tcd.rollout import factbatch
-from tcd.rollout.factmerge import KINDS, companions, equivalents, merge
+from tcd.rollout.factmerge import KINDS, companions, equivalents, hashes_a_key, merge
 from tests.test_factbatch import alone
 
 TOKEN = "@@tcd-0123456789ab@@"
@@ -79,6 +80,15 @@ def test_a_files_hash_is_asked_next_time_beside_its_stat():
     made it. Kept beside its stat, that rollout is already a steady one."""
     questions = [_raw(File().command("/etc/issue")), "uname -s"]
     assert companions(questions) == [_raw(Sha1File().command("/etc/issue"))]
+
+
+def test_a_private_key_is_never_hashed():
+    """The rollout never reads a WireGuard private key, not even for its hash."""
+    key = key_path("wg-province")
+    assert companions([_raw(File().command(key))]) == []
+    # nor kept from before: such a question is dropped when the kept ones are read
+    assert hashes_a_key(_raw(Sha1File().command(key)))
+    assert not hashes_a_key(_raw(Sha1File().command("/etc/issue")))
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from pyinfra.api.host import Host
 from pyinfra.api.state import StateStage
 from pyinfra.connectors.util import CommandOutput, OutputLine
 
-from tcd.rollout.factmerge import companions, equivalents, merge
+from tcd.rollout.factmerge import companions, equivalents, hashes_a_key, merge
 
 # what a batched fact may be run with: as root through sudo, by sh, as the script runs them
 # (another user, environment, folder or input is left to pyinfra)
@@ -72,7 +72,8 @@ class _Batch:
     def kept(self, host: str) -> list[str]:
         path = self.folder / f"{host}.json"
         try:
-            return [q for q in json.loads(path.read_text()) if isinstance(q, str)]
+            kept = json.loads(path.read_text())
+            return [q for q in kept if isinstance(q, str) and not hashes_a_key(q)]
         except (OSError, ValueError):
             return []
 
