@@ -89,6 +89,9 @@ def test_a_private_key_is_never_hashed():
     # nor kept from before: such a question is dropped when the kept ones are read
     assert hashes_a_key(_raw(Sha1File().command(key)))
     assert not hashes_a_key(_raw(Sha1File().command("/etc/issue")))
+    conf = key_path("wg-province").replace(".key", ".conf")  # the role's own config: hashed
+    assert companions([_raw(File().command(conf))]) == [_raw(Sha1File().command(conf))]
+    assert not hashes_a_key(_raw(Sha1File().command(conf)))
 
 
 @pytest.mark.parametrize(

@@ -204,19 +204,24 @@ def _recognised(question: str) -> tuple[Kind, str] | None:
     return None
 
 
+def _private_key(path: str) -> bool:
+    # roles.common.wireguard.key_path: the tunnels' configs beside them are ours to hash
+    return path.startswith(f"{KEY_DIR}/") and path.endswith(".key")
+
+
 @cache
 def _companion(question: str) -> str | None:
     found = _recognised(question)
-    if found is None or found[0].name != "stat" or found[1].startswith(f"{KEY_DIR}/"):
+    if found is None or found[0].name != "stat" or _private_key(found[1]):
         return None
     return next(k for k in KINDS if k.name == "sha1").question(found[1])
 
 
 def hashes_a_key(question: str) -> bool:
-    """Whether `question` reads the hash of a file in the WireGuard key folder: one kept from
-    the few hours companions asked it (CHANGELOG.md) is dropped, never asked."""
+    """Whether `question` reads the hash of a WireGuard private key: one kept from the few
+    hours companions asked it (CHANGELOG.md) is dropped, never asked."""
     found = _recognised(question)
-    return found is not None and found[0].name == "sha1" and found[1].startswith(f"{KEY_DIR}/")
+    return found is not None and found[0].name == "sha1" and _private_key(found[1])
 
 
 def companions(questions: list[str]) -> list[str]:
