@@ -18,7 +18,7 @@ from roles.common.files import dropin_listing
 from roles.common.units import UnitFileState
 from roles.common.wireguard import key_path
 from tcd.rollout import factbatch
-from tcd.rollout.factmerge import KINDS, companions, equivalents, hashes_a_key, merge
+from tcd.rollout.factmerge import KINDS, _raw, companions, equivalents, hashes_a_key, merge
 from tests.test_factbatch import alone
 
 TOKEN = "@@tcd-0123456789ab@@"
@@ -201,10 +201,6 @@ def test_the_cheaper_users_command_answers_as_pyinfras(world: str, tmp_path: Pat
         users = Users().process(theirs.stdout.splitlines())
         assert users["booth"]["groups"] == ["audio", "tcdadmin", "video"]
         assert users["qtv-admin"]["groups"] == ["tcdadmin"]
-
-
-def _raw(command) -> str:
-    return command.get_raw_value()
 
 
 # ---- on lab hosts: every question a rollout keeps -----------------------------------------

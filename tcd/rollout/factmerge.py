@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from pyinfra.api import StringCommand
-from pyinfra.facts.files import File, Sha1File
+from pyinfra.facts.files import LINUX_STAT_COMMAND, File, Sha1File
 from pyinfra.facts.server import Users
 from pyinfra.facts.systemd import SystemdStatus
 
@@ -66,7 +66,9 @@ class Kind:
 
 # `stat` of each file: its own block, headed by the name (the absent ones said so by the shell,
 # as the question's `test -e || test -L` would)
-_STAT_FORMAT = "user=%U group=%G mode=%A atime=%X mtime=%Y ctime=%Z size=%s %N"
+# pyinfra's own format: a question is merged only if it is pyinfra's command, and the merged
+# one must print what that command prints
+_STAT_FORMAT = shlex.split(LINUX_STAT_COMMAND)[-1]
 _HEAD = "@@tcd-stat@@"
 
 
@@ -167,7 +169,7 @@ KINDS = (
         "drop-ins",
         re.compile(r"find (\S+) -mindepth 1 .*"),
         dropin_listing,
-        lambda folders: f"find {' '.join(folders)} -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null",
+        lambda folders: dropin_listing(" ".join(folders)),  # find takes many starting points
         _split_listing,
     ),
 )
