@@ -68,14 +68,18 @@ class _Batch:
         self.asked: dict[str, list[str]] = {}
         self.reading: dict[str, int] = {}  # host -> fact reads under way (nested)
         self.changed: set[str] = set()
+        self._kept: dict[str, list[str]] = {}
 
     def kept(self, host: str) -> list[str]:
-        path = self.folder / f"{host}.json"
-        try:
-            kept = json.loads(path.read_text())
-            return [q for q in kept if isinstance(q, str) and not hashes_a_key(q)]
-        except (OSError, ValueError):
-            return []
+        # read once a phase (the files change only when it ends): a new host is asked its
+        # siblings' questions, and each sibling's file would be read again for each new host
+        if host not in self._kept:
+            try:
+                kept = json.loads((self.folder / f"{host}.json").read_text())
+            except (OSError, ValueError):
+                kept = []
+            self._kept[host] = [q for q in kept if isinstance(q, str) and not hashes_a_key(q)]
+        return self._kept[host]
 
     def questions(self, host: str) -> list[str]:
         """What `host` asked last time; for a host never asked (a first rollout, a new site),
