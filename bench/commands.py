@@ -6,8 +6,8 @@ On a lab that is up (TCD_LAB_NAME, as for `tcd`): runs `tcd rollout --sites … 
 --no-verify` in this process, with pyinfra's SSH connector wrapped to read the host's cgroup
 CPU counter (bench/measure.py's `hosts_cpu_s`) before and after each command and upload. A
 host's commands run one after the other, so the difference is that command's cost on the
-host (its sshd, sudo and programs; plus whatever else the host did meanwhile, small beside
-it). Prints, per host, the commands and the CPU seconds in them; then, for `--host` (the first
+host (its programs, and its sshd and sudo, or the rollout's root shell that runs them:
+tcd/rollout/rootshell.py; plus whatever else the host did meanwhile, small beside it). Prints, per host, the commands and the CPU seconds in them; then, for `--host` (the first
 host by default), the costliest kinds of command (their first words) and single commands.
 Run it on a fresh lab for a first rollout, again for a no-change one.
 """
@@ -26,6 +26,7 @@ from pyinfra.api.command import StringCommand
 from pyinfra.connectors.ssh import SSHConnector
 
 from tcd.lab.settings import LabSettings
+from tcd.rollout import rootshell
 
 Row = tuple[str, str, float, float, str]  # host, what, host CPU s, wall s, command
 
@@ -49,6 +50,8 @@ def instrument(settings: LabSettings, rows: list[Row]) -> None:
 
         setattr(SSHConnector, method, measured)
 
+    # wrapped above the rollout's root shell: each command counts, whichever way it goes
+    rootshell.install()
     wrap("run_shell_command")
     wrap("put_file")
 

@@ -268,6 +268,8 @@ class RolledOut:
     # SSH connections each host accepted during the second rollout, read from sshd's journal
     # right after it (later tests change journald's settings and may empty the journal)
     second_connections: dict[str, int] = field(default_factory=dict)
+    # what sudo ran on each host in the second rollout (its log's COMMAND=)
+    second_sudo: dict[str, list[str]] = field(default_factory=dict)
 
     def tcd(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The real CLI against this lab; what it prints is kept for the secret search."""
@@ -283,12 +285,29 @@ class RolledOut:
 
 def accepted_connections(lab: LabHandle, start: float, end: float) -> dict[str, int]:
     """host -> SSH connections its sshd accepted between `start` and `end` (epoch seconds;
-    LogLevel VERBOSE, set by roles/base). The window is taken in whole seconds: the query's own
-    connection comes after it."""
+    LogLevel VERBOSE, set by roles/base)."""
+    said = _logged(lab, "sshd", start, end)
+    return {
+        name: sum("Accepted publickey" in line for line in lines) for name, lines in said.items()
+    }
+
+
+def sudo_commands(lab: LabHandle, start: float, end: float) -> dict[str, list[str]]:
+    """host -> the commands sudo ran between `start` and `end` (epoch seconds)."""
+    said = _logged(lab, "sudo", start, end)
+    return {
+        name: [line.split("COMMAND=", 1)[1] for line in lines if "COMMAND=" in line]
+        for name, lines in said.items()
+    }
+
+
+def _logged(lab: LabHandle, tag: str, start: float, end: float) -> dict[str, list[str]]:
+    """host -> what `tag` logged between `start` and `end` (epoch seconds). The window is taken
+    in whole seconds: the query's own connection and sudo come after it."""
     time.sleep(max(0.0, end + 1.5 - time.time()))
     window = f"--since @{int(start)} --until @{int(end) + 1}"
-    query = f"sudo journalctl -q -o cat -t sshd {window} | grep -c 'Accepted publickey' || true"
-    return {host.name: int(lab.ssh(host.name, query).stdout) for host in lab.state.hosts}
+    query = f"sudo journalctl -q -o cat -t {tag} {window}"
+    return {host.name: lab.ssh(host.name, query).stdout.splitlines() for host in lab.state.hosts}
 
 
 @pytest.fixture(scope="session")
@@ -303,6 +322,7 @@ def rolled_out() -> Iterator[RolledOut]:
         end = time.time()
         assert second.returncode == 0, second.stdout + second.stderr
         handle.second_connections = accepted_connections(handle.lab, start, end)
+        handle.second_sudo = sudo_commands(handle.lab, start, end)
         # nothing but progress on stderr: no library's traceback or log records
         for done in (first, second):
             assert "Traceback" not in done.stderr and "INFO:" not in done.stderr, done.stderr

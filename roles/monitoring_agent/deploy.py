@@ -10,6 +10,7 @@ from pyinfra.operations import systemd
 from roles.common.files import template
 from roles.common.packages import install
 from roles.common.units import own_dropins, service
+from roles.common.wireguard import handshake_metrics_current
 from roles.monitoring_agent import defaults
 from roles.monitoring_agent.role import MONITORING_AGENT
 
@@ -42,6 +43,13 @@ def main() -> None:
         _if=lambda: any(op.did_change() for op in changed + exporter),
     )
     service("Handshake metrics timer", f"{metrics}.timer")
+    # after the tunnels (roles/vpn_spoke runs before this role): a tunnel this rollout started
+    # is in the metrics the moment it ends, not at the timer's next run
+    handshake_metrics_current(
+        name="Handshake metrics name the tunnels up",
+        service=f"{metrics}.service",
+        path=defaults.WG_METRICS_FILE,
+    )
     service("Node exporter running", defaults.SERVICE)
     systemd.service(
         name="Node exporter restarted",

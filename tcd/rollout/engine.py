@@ -51,7 +51,7 @@ from tcd.model.site import Site
 from tcd.onvif.secrets import CameraVault
 from tcd.planning.hostdata import HostData
 from tcd.planning.keys import PublicKeys
-from tcd.rollout import factbatch, lookups, opnames
+from tcd.rollout import factbatch, lookups, opnames, rootshell
 from tcd.rollout.cameras import SiteCamera, configure_cameras, ip_cameras
 from tcd.rollout.diffs import DiffCapture
 from tcd.target import Target
@@ -571,6 +571,7 @@ class _Phase:
         on_top = {r.name: {**target.pyinfra_data(r, data[r.name]), **retries} for r in records}
         inventory = pyinfra_inventory(records, on_top)
         lookups.quicken(inventory)
+        rootshell.install()
         self.state = State(
             inventory=inventory,
             # the failure budget is the wave's, counted per site (tcd.rollout.waves)
