@@ -2,14 +2,15 @@
 
     sudo .venv/bin/python bench/commands.py --sites 26380,25217 [--host NAME] [--top 20]
 
-On a lab that is up (TCD_LAB_NAME, as for `tcd`): runs `tcd rollout --sites … --lab
---no-verify` in this process, with pyinfra's SSH connector wrapped to read the host's cgroup
-CPU counter (bench/measure.py's `hosts_cpu_s`) before and after each command and upload. A
-host's commands run one after the other, so the difference is that command's cost on the
-host (its programs, and its sshd and sudo, or the rollout's root shell that runs them:
-tcd/rollout/rootshell.py; plus whatever else the host did meanwhile, small beside it). Prints, per host, the commands and the CPU seconds in them; then, for `--host` (the first
-host by default), the costliest kinds of command (their first words) and single commands.
-Run it on a fresh lab for a first rollout, again for a no-change one.
+On a lab that is up (TCD_LAB_NAME, as for `tcd`): runs `tcd rollout --sites … --lab --no-verify`
+in this process, with pyinfra's SSH connector wrapped to read the host's cgroup CPU counter
+(bench/measure.py's `hosts_cpu_s`) before and after each command and upload. A host's commands
+run one after the other, so the difference is that command's cost on the host (its programs, and
+its sshd and sudo, or the rollout's root shell that runs them: tcd/rollout/rootshell.py; plus
+whatever else the host did meanwhile, small beside it). Prints, per host, the commands and the
+CPU seconds in them; then, for `--host` (the first host by default), the costliest kinds of
+command (their first words) and single commands. Run it on a fresh lab for a first rollout,
+again for a no-change one.
 """
 
 import argparse

@@ -13,11 +13,13 @@ For each size (3 = the pilot; N = the first N units in rollout order), one run, 
    the lab is torn down.
 
 Each command is measured by bench/measure.py: wall time, CPU time and peak memory of its whole
-process tree on the controller, and for the no-change runs the SSH commands each lab host ran
-(from sshd's journal; first runs are not counted: the image's sshd logs at INFO until
-roles/base sets VERBOSE). Results accumulate in docs/compare/compare.json (one entry per
-size, replaced when measured again); `--write` renders the table into docs/benchmarks.md
-(between the compare markers) and the chart docs/compare/compare.svg.
+process tree on the controller, and for the no-change runs the SSH sessions each lab host
+started, from sshd's journal (first runs are not counted: the image's sshd logs at INFO until
+roles/base sets VERBOSE). A session is one command for the plain CLI and the twin; `tcd rollout`
+runs its root commands inside one session a host (tcd/rollout/rootshell.py), and
+bench/commands.py counts those commands. Results accumulate in docs/compare/compare.json (one
+entry per size, replaced when measured again); `--write` renders the table into
+docs/benchmarks.md (between the compare markers) and the chart docs/compare/compare.svg.
 """
 
 import argparse

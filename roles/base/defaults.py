@@ -39,8 +39,9 @@ SSH_SESSION = {
 
 # sshd beyond the session limits (TCD-SSH-006), as sshd_config keywords. Compression off (no
 # gain on these links, a past source of bugs); TCPKeepAlive off (spoofable: ClientAlive* above
-# ends a dead session, encrypted); MaxSessions 4, not Lynis's 2: pyinfra keeps an SFTP session
-# open beside each command, and the lab's ControlMaster carries a check's and a test's commands
+# ends a dead session, encrypted); MaxSessions 4, not Lynis's 2: a rollout keeps an SFTP
+# session and its root shell (tcd/rollout/rootshell.py) open beside each command it leaves to
+# pyinfra, and the lab's ControlMaster carries a check's and a test's commands
 # at once over one connection (port forwards are channels, not sessions: not counted);
 # MaxStartups bounds unauthenticated connections; no stream-local forwarding or gateway ports;
 # rhosts and hostbased login refused outright; no Debian revision in the version string, no

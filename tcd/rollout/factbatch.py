@@ -13,7 +13,13 @@ Only the questions are remembered between runs, never an answer: every answer is
 host at the start of the phase that uses it, so drift is seen exactly as before. An answer is
 given while operations are prepared (nothing on the host has changed yet: the same question
 gets the same answer), and while they run only until an operation has run a command or
-uploaded a file on that host; after that, every fact goes to the host.
+uploaded a file on that host.
+
+pyinfra runs each operation's code again as it executes it, and that code reads its facts
+again. Once the host has changed, those reads go to the host, in one command for a run of
+operations: the questions each operation asked while it was prepared, from the one executing
+up to the next that was to change the host (its facts are read before its first command).
+They are answered until the next command or upload, like the phase's own batch.
 """
 
 import json
@@ -59,7 +65,8 @@ _get_fact = _facts._get_fact
 
 class _Batch:
     """The answers read for one phase (its state), the questions asked in it, and the hosts on
-    which an operation has run a command since the answers were read."""
+    which an operation has run a command since the answers were read; per host, what each
+    operation asked while prepared, and what was read again since the host's last change."""
 
     def __init__(self, folder: Path, kinds: Mapping[str, Hashable]) -> None:
         self.folder = folder
@@ -69,6 +76,31 @@ class _Batch:
         self.reading: dict[str, int] = {}  # host -> fact reads under way (nested)
         self.changed: set[str] = set()
         self._kept: dict[str, list[str]] = {}
+        # host -> operation -> the questions it asked while prepared
+        self.by_op: dict[str, dict[str, list[str]]] = {}
+        # host -> answers read since its last command, for the operations executing
+        self.since: dict[str, dict[str, tuple[bool, CommandOutput]]] = {}
+
+    def touched(self, host: str) -> None:
+        """An operation ran a command on `host` or uploaded to it: what was read is old."""
+        self.changed.add(host)
+        self.since.pop(host, None)
+
+    def ahead(self, state: State, host: Host) -> list[str]:
+        """The questions the operations from the one executing on `host` asked while prepared,
+        up to the first that was to change the host (included); only the executing one's if
+        it was to change it itself."""
+        order, current = host.op_hash_order, host.current_op_hash
+        if current not in order:  # (an operation added while executing)
+            return []
+        asked = self.by_op.get(host.name, {})
+        questions: list[str] = []
+        for op_hash in order[order.index(current) :]:
+            questions += asked.get(op_hash, [])
+            # (None: pyinfra did not look, it may)
+            if state.ops[host][op_hash].operation_meta._maybe_is_change is not False:
+                break  # its commands follow these reads: later answers would be old
+        return list(dict.fromkeys(questions))
 
     def kept(self, host: str) -> list[str]:
         # read once a phase (the files change only when it ends): a new host is asked its
@@ -131,7 +163,7 @@ def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOu
         return _run_shell_command(host, command, **kwargs)
     if not batch.reading.get(host.name):
         # an operation's command: from now on the host may differ from the answers
-        batch.changed.add(host.name)
+        batch.touched(host.name)
         return _run_shell_command(host, command, **kwargs)
     question = command.get_raw_value() if isinstance(command, StringCommand) else command
     # a command holding a secret (pyinfra masks it in logs) is never written down as a question
@@ -139,12 +171,21 @@ def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOu
     if not isinstance(question, str) or secret or not _batchable(kwargs):
         return _run_shell_command(host, command, **kwargs)
     batch.asked.setdefault(host.name, []).append(question)
+    preparing = host.state.current_stage == StateStage.Prepare
+    if preparing and host.current_op_hash:
+        batch.by_op.setdefault(host.name, {}).setdefault(host.current_op_hash, []).append(question)
     # pyinfra reads facts while it prepares operations, and again as it runs them: until an
     # operation has run a command on the host, the host is as the answers found it
-    fresh = host.state.current_stage == StateStage.Prepare or host.name not in batch.changed
-    answer = batch.answers.get(host.name, {}).get(question) if fresh else None
-    if answer is not None:
+    fresh = preparing or host.name not in batch.changed
+    known = batch.answers if fresh else batch.since
+    if (answer := known.get(host.name, {}).get(question)) is not None:
         return answer
+    if not fresh and host.name not in batch.since:
+        ahead = batch.ahead(host.state, host)
+        if question in ahead and len(ahead) > 1:
+            batch.since[host.name] = _ask(host, ahead)
+            if (answer := batch.since[host.name].get(question)) is not None:
+                return answer
     if (cheaper := equivalents().get(question)) is not None:
         return _run_shell_command(host, StringCommand(cheaper), **kwargs)
     return _run_shell_command(host, command, **kwargs)
@@ -153,7 +194,7 @@ def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOu
 def _uploading(host: Host, *args: Any, **kwargs: Any) -> Any:
     batch = _batch_of(host)
     if batch is not None:
-        batch.changed.add(host.name)
+        batch.touched(host.name)
     return _put_file(host, *args, **kwargs)
 
 
@@ -185,18 +226,24 @@ def read(state: State, host: Host) -> None:
     (in a few, if the script would be longer than one command line may be). A host that does
     not answer is asked each fact on its own, as pyinfra would."""
     batch = _BATCHES[id(state.inventory)]
+    batch.answers[host.name] = _ask(host, batch.questions(host.name))
+
+
+def _ask(host: Host, questions: list[str]) -> dict[str, tuple[bool, CommandOutput]]:
+    """The answers of `questions`, asked in one script (or a few: _chunks); those a script
+    that failed or did not come back would have given are missing."""
     answers: dict[str, tuple[bool, CommandOutput]] = {}
-    for questions in _chunks(batch.questions(host.name)):
+    for chunk in _chunks(questions):
         token = f"@@tcd-{secrets.token_hex(6)}@@"
         try:
             status, output = _run_shell_command(
-                host, StringCommand(_script(questions, token)), _sudo=True, print_output=False
+                host, StringCommand(_script(chunk, token)), _sudo=True, print_output=False
             )
         except (OSError, TimeoutError, SSHException):
-            return
+            break
         if status:
-            answers |= _answers(questions, output.stdout_lines, token)
-    batch.answers[host.name] = answers
+            answers |= _answers(chunk, output.stdout_lines, token)
+    return answers
 
 
 def _chunks(questions: list[str]) -> Iterable[list[str]]:

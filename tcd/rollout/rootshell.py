@@ -26,7 +26,7 @@ from typing import Any
 
 import gevent
 from gevent.lock import Semaphore
-from paramiko import Channel, Transport
+from paramiko import Channel, SSHException, Transport
 from pyinfra.api.command import QuoteString, StringCommand
 from pyinfra.connectors.ssh import SSHConnector
 from pyinfra.connectors.util import CommandOutput, OutputLine, make_unix_command_for_host
@@ -55,7 +55,7 @@ class _Shell:
         # answered only if sudo let the shell start (a host asking a password does not)
         try:
             status, _ = self.run("true")
-        except OSError:
+        except (OSError, SSHException):
             status = None
         if status != 0:
             self.close()
@@ -118,10 +118,13 @@ def _through_shell(
 
 
 def _shell_of(transport: Transport) -> "_Shell | None":
+    shell = _SHELLS.get(transport)
+    if shell is not None and (shell.channel.closed or shell.channel.exit_status_ready()):
+        del _SHELLS[transport]  # ended between commands (sshd, a long pause): open another
     if transport not in _SHELLS:
         try:
             _SHELLS[transport] = _Shell(transport)
-        except OSError:
+        except (OSError, SSHException):  # sudo refused it, or sshd the session
             _SHELLS[transport] = None
     return _SHELLS[transport]
 
