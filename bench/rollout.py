@@ -9,9 +9,11 @@ Each case gets a fresh lab of its own (name tcdbench), runs the real CLI three t
 its JSON summary (the second and third runs must change nothing), then tears the lab down. Results:
 docs/benchmarks.md.
 
-SSH commands per host are counted on the hosts themselves, from sshd's journal
-(bench/measure.py). The third run is the steady state: the fact batch asks what the previous
-run asked (tcd/rollout/factbatch.py), so the second run still learns and the third does not.
+SSH sessions per host are counted on the hosts themselves, from sshd's journal
+(bench/measure.py): since tcd/rollout/rootshell.py a host's root commands run inside one
+(bench/commands.py counts those). The third run is the steady state: the fact batch asks what
+the previous run asked (tcd/rollout/factbatch.py), so the second run still learns and the third
+does not.
 """
 
 import argparse
@@ -92,7 +94,7 @@ def main() -> int:
             widths_rows.append((case, steady))
     print(
         "| case | sites | hosts (+hubs) | first run | changed | no-change run 2 | 3 | changed "
-        "| SSH commands per host, run 2 → 3 (median / max) |"
+        "| SSH sessions per host, run 2 → 3 (median / max) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for case, sites, hosts, first, first_json, runs in rows:

@@ -59,14 +59,19 @@ class WireGuardPeers(FactBase):
 
 class PeersAnswering(FactBase):
     """Which of `addresses` answer a ping, each tried for up to `seconds` (a first handshake
-    waits for traffic: the ping is that traffic)."""
+    waits for traffic: the ping is that traffic). The addresses are tried at the same time:
+    one behind a tunnel whose first handshake is lost answers after WireGuard's next try, 5 s
+    later, and one after the other a gateway's two tunnels waited twice (a line is shorter
+    than a pipe's atomic write)."""
 
     def command(self, addresses: list[str], seconds: int = 20) -> str:
         tries = " ".join(str(i) for i in range(seconds))
-        return " ".join(
-            f"for i in {tries}; do ping -c 1 -W 1 {a} >/dev/null 2>&1 && echo {a} && break; done;"
+        probes = " ".join(
+            f"(for i in {tries}; do ping -c 1 -W 1 {a} >/dev/null 2>&1 && echo {a} && break;"
+            " done) &"
             for a in addresses
         )
+        return f"{probes} wait"
 
     def process(self, output: list[str]) -> list[str]:
         return [line.strip() for line in output if line.strip()]

@@ -82,8 +82,10 @@ class _Batch:
         self.since: dict[str, dict[str, tuple[bool, CommandOutput]]] = {}
 
     def touched(self, host: str) -> None:
-        """An operation ran a command on `host` or uploaded to it: what was read is old."""
+        """An operation ran a command on `host` or uploaded to it: what was read is old (and
+        let go: a phase's answers of 96 hosts are held until it ends otherwise)."""
         self.changed.add(host)
+        self.answers.pop(host, None)
         self.since.pop(host, None)
 
     def ahead(self, state: State, host: Host) -> list[str]:
