@@ -61,8 +61,8 @@ class PeersAnswering(FactBase):
     """Which of `addresses` answer a ping, each tried for up to `seconds` (a first handshake
     waits for traffic: the ping is that traffic). The addresses are tried at the same time:
     one behind a tunnel whose first handshake is lost answers after WireGuard's next try, 5 s
-    later, and one after the other a gateway's two tunnels waited twice (a line is shorter
-    than a pipe's atomic write)."""
+    later, and one after the other a gateway's two tunnels waited twice. Their answers do not
+    mix: each line is shorter than what a pipe writes at once."""
 
     def command(self, addresses: list[str], seconds: int = 20) -> str:
         tries = " ".join(str(i) for i in range(seconds))
