@@ -43,10 +43,10 @@ def test_the_rollouts_own_commands_go_through_the_shell(dry):
     "arguments",
     [
         {"_sudo": False},
-        {"_sudo": True, "_sudo_user": "kiosk"},
+        {"_sudo": True, "_sudo_user": "nobody"},
         {"_sudo": True, "_env": {"LANG": "C"}},
         {"_sudo": True, "_chdir": "/tmp"},
-        {"_sudo": True, "_su_user": "kiosk"},
+        {"_sudo": True, "_su_user": "nobody"},
         {"_sudo": True, "_use_sudo_login": True},
         {"_sudo": True, "_preserve_sudo_env": True},
         {"_sudo": True, "_shell_executable": "bash"},
