@@ -109,35 +109,6 @@ class InterfaceSettings(FactBase):
         return {"addresses": addresses, "listen_port": int(port[0]) if port else None}
 
 
-class HandshakeMetricsCurrent(FactBase):
-    """Whether the handshake metrics file (roles/monitoring_agent) names exactly the tunnels
-    that are up. Its timer rewrites it every few seconds: a tunnel started or stopped since is
-    missing from it or still in it."""
-
-    def command(self, path: str) -> str:
-        metric = "tcd_wireguard_latest_handshake_seconds"
-        return (
-            "up=$(wg show interfaces 2>/dev/null | tr ' ' '\\n' | sed '/^$/d' | sort); "
-            f'listed=$(sed -n \'s/^{metric}{{interface="\\([^"]*\\)"}}.*/\\1/p\' '
-            f"{path} 2>/dev/null | sort); "
-            '[ "$up" = "$listed" ] && echo current || echo stale'
-        )
-
-    def process(self, output: list[str]) -> bool:
-        return output == ["current"]
-
-
-@operation()
-def handshake_metrics_current(service: str, path: str):
-    """Run the metrics unit `service` once if the file it writes at `path` does not name the
-    tunnels that are up: a verify right after a rollout that started or stopped a tunnel then
-    reads the tunnels as they are, not as they were at the timer's last run."""
-    if host.get_fact(HandshakeMetricsCurrent, path=path):
-        host.noop(f"{path} names the tunnels that are up")
-    else:
-        yield f"systemctl start {service}"
-
-
 @operation()
 def private_key(path: str):
     """Generate a private key at `path` (mode 0600) if there is none; an existing key's owner

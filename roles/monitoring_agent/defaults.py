@@ -17,6 +17,7 @@ WG_METRICS = "tcd-wireguard-metrics"
 WG_METRICS_SCRIPT = f"/usr/local/sbin/{WG_METRICS}"
 WG_METRICS_EVERY = 15  # seconds; the alert is on a handshake older than 3 min
 WG_METRICS_FILE = f"{TEXTFILE_DIR}/tcd_wireguard.prom"
+WG_METRIC = "tcd_wireguard_latest_handshake_seconds"  # one sample per tunnel, by `interface`
 # Collectors switched on beyond Debian's defaults (time/timex, filesystem, netdev, textfile are
 # on by default): the roles' systemd units.
 COLLECTORS = ["systemd"]

@@ -4,15 +4,42 @@ units and the tunnels' handshakes among its metrics. The firewall that lets only
 scrape it is roles/base's (BaseData.firewall_input)."""
 
 from pyinfra import host
-from pyinfra.api import deploy
+from pyinfra.api import FactBase, deploy, operation
 from pyinfra.operations import systemd
 
 from roles.common.files import template
 from roles.common.packages import install
 from roles.common.units import own_dropins, service
-from roles.common.wireguard import handshake_metrics_current
 from roles.monitoring_agent import defaults
 from roles.monitoring_agent.role import MONITORING_AGENT
+
+
+class HandshakeMetricsCurrent(FactBase):
+    """Whether the handshake metrics file names exactly the tunnels that are up. Its timer
+    rewrites it every few seconds: a tunnel started or stopped since is missing from it or
+    still in it."""
+
+    def command(self, path: str) -> str:
+        return (
+            "up=$(wg show interfaces 2>/dev/null | tr ' ' '\\n' | sed '/^$/d' | sort); "
+            f'listed=$(sed -n \'s/^{defaults.WG_METRIC}{{interface="\\([^"]*\\)"}}.*/\\1/p\' '
+            f"{path} 2>/dev/null | sort); "
+            '[ "$up" = "$listed" ] && echo current || echo stale'
+        )
+
+    def process(self, output: list[str]) -> bool:
+        return output == ["current"]
+
+
+@operation()
+def handshake_metrics_current(service: str, path: str):
+    """Run the metrics unit `service` once if the file it writes at `path` does not name the
+    tunnels that are up: a verify right after a rollout that started or stopped a tunnel then
+    reads the tunnels as they are, not as they were at the timer's last run."""
+    if host.get_fact(HandshakeMetricsCurrent, path=path):
+        host.noop(f"{path} names the tunnels that are up")
+    else:
+        yield f"systemctl start {service}"
 
 
 @deploy("Monitoring agent")

@@ -57,7 +57,7 @@ def test_exporter_reports_the_units_and_the_tunnels(target: CheckedHost) -> None
     tunnels = {
         line.split('interface="', 1)[1].split('"', 1)[0]
         for line in found
-        if line.startswith("tcd_wireguard_latest_handshake_seconds")
+        if line.startswith(defaults.WG_METRIC)
     }
     missing = sorted(set(data.interfaces) - tunnels)
     assert not missing, f"no handshake metric for {', '.join(missing)} (is its timer running?)"

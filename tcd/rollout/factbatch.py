@@ -88,7 +88,7 @@ class _Batch:
         self.answers.pop(host, None)
         self.since.pop(host, None)
 
-    def ahead(self, state: State, host: Host) -> list[str]:
+    def ahead(self, host: Host) -> list[str]:
         """The questions the operations from the one executing on `host` asked while prepared,
         up to the first that was to change the host (included); only the executing one's if
         it was to change it itself."""
@@ -100,7 +100,7 @@ class _Batch:
         for op_hash in order[order.index(current) :]:
             questions += asked.get(op_hash, [])
             # (None: pyinfra did not look, it may)
-            if state.ops[host][op_hash].operation_meta._maybe_is_change is not False:
+            if host.state.ops[host][op_hash].operation_meta._maybe_is_change is not False:
                 break  # its commands follow these reads: later answers would be old
         return list(dict.fromkeys(questions))
 
@@ -183,7 +183,7 @@ def _answering(host: Host, command: Any, **kwargs: Any) -> tuple[bool, CommandOu
     if (answer := known.get(host.name, {}).get(question)) is not None:
         return answer
     if not fresh and host.name not in batch.since:
-        ahead = batch.ahead(host.state, host)
+        ahead = batch.ahead(host)
         if question in ahead and len(ahead) > 1:
             batch.since[host.name] = _ask(host, ahead)
             if (answer := batch.since[host.name].get(question)) is not None:
