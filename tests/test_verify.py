@@ -136,6 +136,25 @@ def test_waiver_until_its_expiry(rolled_out: RolledOut, tmp_path: Path) -> None:
         wait_for_time_sync(rolled_out, "tcd-25195-pc1")
 
 
+def test_a_host_whose_sudo_refuses_fails_every_check_saying_so(
+    rolled_out: RolledOut, tmp_path: Path
+) -> None:
+    # the suite's one command per host runs under `sudo /bin/sh`: a drop-in that asks the admin
+    # for a password for that command alone (other commands keep working, to remove it)
+    host, dropin = "tcd-25217-gw1", "/etc/sudoers.d/zz-test-refuse-sh"
+    rule = "$(id -un) ALL=(ALL) PASSWD: /bin/sh, /usr/bin/sh"
+    rolled_out.lab.ssh(host, f'echo "{rule}" | sudo tee {dropin} >/dev/null')
+    try:
+        done, result = verify(rolled_out, tmp_path)
+        assert done.returncode == 1
+        checks = result["hosts"][host]["checks"]
+        assert checks and all(c["result"] == "failed" for c in checks)
+        assert all(c["reason"].startswith("sudo failed: sudo: a ") for c in checks), checks[0]
+        assert failing(result) == {(host, c["control"]) for c in checks}
+    finally:
+        rolled_out.lab.ssh(host, f"sudo rm -f {dropin}")
+
+
 def test_an_offline_host_is_unreachable_not_skipped(rolled_out: RolledOut, tmp_path: Path) -> None:
     stop = rolled_out.tcd("lab", "stop", "tcd-25217-pc1")
     assert stop.returncode == 0
@@ -148,3 +167,4 @@ def test_an_offline_host_is_unreachable_not_skipped(rolled_out: RolledOut, tmp_p
     finally:
         start = rolled_out.tcd("lab", "start", "tcd-25217-pc1")
     assert start.returncode == 0
+    wait_for_time_sync(rolled_out, "tcd-25217-pc1")  # the next module's verify needs it

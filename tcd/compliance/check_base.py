@@ -28,9 +28,12 @@ control = pytest.mark.control
 
 def auth_methods(target: CheckedHost) -> str:
     """What the running sshd offers a newcomer, asked over a fresh connection from the
-    controller (never the shared one): "publickey" when keys are the only way in."""
+    controller: "publickey" when keys are the only way in. The suite's own login to the host
+    asked it (`CheckedHost.offered`), unless its connection was open already."""
 
     def ask() -> str:
+        if target.offered is not None:
+            return target.offered
         argv = ["ssh", *(["-F", target.ssh_config] if target.ssh_config else [])]
         for option in (
             "ControlMaster=no",

@@ -141,6 +141,7 @@ fetch() {
 read_node_metrics() { fetch "$NODE_EXPORTER" /metrics | grep -E '^(tcd_wireguard_|node_systemd_unit_state|fetch:)'; }
 read_prometheus_targets() { fetch "$PROMETHEUS" "/api/v1/targets?state=active"; }
 
+echo "tcd collect"  # host.COLLECT_HELLO: sudo let the script run
 for name in "$@"; do
     section "$name"
     "read_$name"

@@ -3,10 +3,14 @@ inventory expects of it (its roles' host data), what its roles' checks read (col
 each role's declared `Reads`), and a per-host cache so each fact is read once however many
 controls use it."""
 
+import atexit
 import contextlib
 import functools
 import operator
+import re
 import shlex
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +37,29 @@ HERE = Path(__file__).parent
 
 # Field hosts: reuse one SSH connection per host for all its checks, as the lab's ssh_config does.
 FIELD_MULTIPLEX = "-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=/tmp/tcd-cm/field-%C"
+# What ssh logs while it logs in: sshd's answer to the first, empty, authentication request
+# lists the methods it offers anyone. At LogLevel DEBUG1 to a file (-E), not -v: with -v, a
+# ControlPersist master and its ProxyCommand keep the command's stderr open until they end.
+# At that level ssh also prints sshd's banner, before the command's own errors.
+LOGIN_LOGGED = "-o LogLevel=DEBUG1 -E {}"
+OFFERED = re.compile(r"^debug1: Authentications that can continue: (\S+)$", re.MULTILINE)
 
 
 class UnreachableError(Exception):
     """The host did not answer over SSH: its checks are 'unreachable', not failed or skipped."""
+
+
+class SudoError(AssertionError):
+    """The host answered, but its admin could not become root: every check fails, saying why."""
+
+
+COLLECT_HELLO = "tcd collect"  # collect.sh's first line: it runs, so sudo let it
+
+
+def _text(output: bytes) -> str:
+    """Output of a host's command: the hosts write UTF-8 (decoded here, testinfra would ask
+    the host for its encoding: python3 under sudo, one more command per host)."""
+    return output.decode("utf-8", "replace")
 
 
 def cached_fact(cache: dict[str, Any], key: str, read: Callable[[], T]) -> T:
@@ -58,8 +81,11 @@ def reads(data: HostData) -> Reads:
 
 
 def script_command(name: str, *args: str, **env: str) -> str:
-    """The command line that runs one of this folder's shell scripts with args and env."""
-    text = (HERE / name).read_text(encoding="utf-8")
+    """The command line that runs one of this folder's shell scripts with args and env. Its
+    comment lines stay behind: they are for the file's readers, and testinfra asks the host for
+    its encoding (python3 under sudo, one more command per host) when a command is not ASCII."""
+    lines = (HERE / name).read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     return f"{assignments} sh -c {shlex.quote(text)} {name} {shlex.join(args)}"
 
@@ -71,7 +97,11 @@ class CheckedHost:
     ssh_host: str
     ssh_config: str | None
     host: Host
+    login_log: Path  # where ssh logs its login to the host (LOGIN_LOGGED)
     cache: dict[str, Any] = field(default_factory=dict)
+    # the methods the running sshd offered this suite's own login; None when the host's SSH
+    # connection was already open (a ControlPersist master of an earlier run)
+    offered: str | None = None
 
     @property
     def site(self) -> int | None:
@@ -81,25 +111,40 @@ class CheckedHost:
         """The host data of one of its roles."""
         return self.data.of(wanted)
 
-    def run(self, command: str) -> str:
-        """stdout of a command that must succeed (as root); its failure fails the check."""
-        result = self.host.run(command)
-        assert result.rc == 0, f"`{command}` exited {result.rc}: {result.stderr.strip()[:300]}"
-        return result.stdout
-
-    def script(self, name: str, *args: str, **env: str) -> str:
-        """Run one of this folder's shell scripts on the host (as root) with args and env."""
-        return self.run(script_command(name, *args, **env))
-
     def snapshot(self) -> dict[str, str]:
-        """The host's state as collect.sh reads it for its roles, by section; read once."""
+        """The host's state as collect.sh reads it for its roles, by section; read once, by the
+        host's first command, which also proves that SSH and sudo work."""
 
         def read() -> dict[str, str]:
-            output = self.script("collect.sh", *self.reads().sections, **self.collect_env())
+            command = script_command("collect.sh", *self.reads().sections, **self.collect_env())
+            try:
+                result = self.host.run(command)
+            except RuntimeError as exc:  # testinfra's ssh backend: ssh itself failed (exit 255)
+                output = exc.args[0].stderr_bytes if exc.args else b""
+                said = "\n".join(filter(None, (self._login(), _text(output).strip())))
+                reason = said[:300] or str(exc)
+                raise UnreachableError(f"no SSH connection to {self.ssh_host}: {reason}") from None
+            self._login()
+            output, errors = _text(result.stdout_bytes), _text(result.stderr_bytes)
+            if not output.startswith(COLLECT_HELLO):
+                said = [line for line in errors.splitlines() if line.startswith("sudo:")]
+                raise SudoError(f"sudo failed: {' '.join(said) or errors.strip()[-300:]}")
+            assert result.rc == 0, f"collect.sh exited {result.rc}: {errors.strip()[-300:]}"
             sections = output.split("\n@@@ ")[1:]
             return {name: body for name, _, body in (p.partition("\n") for p in sections)}
 
         return self.fact("snapshot", read)
+
+    def _login(self) -> str:
+        """Read and remove ssh's log of the login: keeps what sshd offered, returns what else
+        ssh said (with -E, its errors go there, not to stderr)."""
+        with contextlib.suppress(FileNotFoundError):
+            text = self.login_log.read_text(encoding="utf-8", errors="replace")
+            self.login_log.unlink()
+            if found := OFFERED.search(text):
+                self.offered = found.group(1)
+            return "\n".join(ln for ln in text.splitlines() if not ln.startswith("debug"))
+        return ""
 
     def collect_env(self) -> dict[str, str]:
         """collect.sh's environment for this host: what its roles read and need to know."""
@@ -188,36 +233,43 @@ def warm(target: CheckedHost, probes: list[Callable[[CheckedHost], object]]) -> 
 _CONNECTED: dict[str, CheckedHost | Exception] = {}
 
 
+@functools.cache
+def _login_logs() -> Path:
+    """A folder of this process's own for ssh's login logs, removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="tcd-verify-ssh-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def connect(spec: SuiteHost, plan: SuitePlan) -> CheckedHost:
-    """The host's Target, reached once per worker; an unreachable host raises every time
-    without waiting for SSH again."""
+    """The host under check, reached once per suite: its first command reads its snapshot. A
+    host that SSH could not reach, or whose admin sudo refused, raises the same error every
+    time without asking SSH again."""
     name = spec.name
     if name not in _CONNECTED:
         ssh_config = plan.ssh_config
+        login_log = _login_logs() / f"{name}.log"
+        logged = LOGIN_LOGGED.format(login_log)
         options: dict[str, Any] = {"sudo": True, "timeout": plan.connect_timeout}
-        if ssh_config:
-            options |= {"ssh_config": ssh_config, "controlpersist": 0}  # its own multiplexing
+        if ssh_config:  # its own multiplexing
+            options |= {"ssh_config": ssh_config, "controlpersist": 0, "ssh_extra_args": logged}
         else:
-            options |= {"ssh_extra_args": FIELD_MULTIPLEX}
-        host = testinfra.get_host(f"ssh://{spec.ssh_host}", **options)
+            options |= {"ssh_extra_args": f"{FIELD_MULTIPLEX} {logged}"}
+        checked = CheckedHost(
+            name=name,
+            data=spec.host_data,
+            ssh_host=spec.ssh_host,
+            ssh_config=ssh_config,
+            host=testinfra.get_host(f"ssh://{spec.ssh_host}", **options),
+            login_log=login_log,
+        )
+        _CONNECTED[name] = checked
         try:
-            result = host.run("true")
-        except RuntimeError as exc:  # testinfra's ssh backend: ssh itself failed (exit 255)
-            output = getattr(exc.args[0], "stderr", "") if exc.args else ""
-            reason = str(output).strip()[:300] or str(exc)
-            where = spec.ssh_host
-            _CONNECTED[name] = UnreachableError(f"no SSH connection to {where}: {reason}")
-        else:
-            # reachable, but the admin cannot become root: every check fails, saying why
-            _CONNECTED[name] = AssertionError(f"sudo failed: {result.stderr.strip()[:300]}")
-            if result.rc == 0:
-                _CONNECTED[name] = CheckedHost(
-                    name=name,
-                    data=spec.host_data,
-                    ssh_host=spec.ssh_host,
-                    ssh_config=ssh_config,
-                    host=host,
-                )
+            checked.snapshot()
+        except (UnreachableError, SudoError) as exc:
+            _CONNECTED[name] = exc
+        except Exception:  # kept in the host's facts: each check that reads them reports it
+            pass
     found = _CONNECTED[name]
     if isinstance(found, Exception):
         raise found
