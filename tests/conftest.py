@@ -283,6 +283,17 @@ class RolledOut:
         return self.tcd("rollout", *args, "--lab", "--json", *([] if gate else ["--no-verify"]))
 
 
+PYINFRA = str(Path(sys.executable).with_name("pyinfra"))
+# the plain pyinfra CLI on deploys/, as deploys/inventory.py's docstring gives it
+PYINFRA_ARGV = [PYINFRA, "-y", "--sudo", "--config", "deploys/config.py", "deploys/inventory.py"]
+
+
+def pyinfra_changed(output: str) -> str:
+    """The "Success" (changed) column of the pyinfra CLI's "Grand total" row: "-" for none."""
+    (total,) = [line.split() for line in output.splitlines() if "Grand total" in line]
+    return total[3]
+
+
 def accepted_connections(lab: LabHandle, start: float, end: float) -> dict[str, int]:
     """host -> SSH connections its sshd accepted between `start` and `end` (epoch seconds;
     LogLevel VERBOSE, set by roles/base)."""

@@ -12,6 +12,7 @@ from tcd.model.province import Office
 
 from .conftest import (
     INVENTORY,
+    PYINFRA_ARGV,
     REPO,
     UNPACKED,
     LabHandle,
@@ -20,6 +21,7 @@ from .conftest import (
     hub_forwarding_everything,
     hub_peers,
     lab_plan,
+    pyinfra_changed,
     read_small,
     replace_in,
     spokes_open_to_each_other,
@@ -37,6 +39,20 @@ def test_first_rollout_deploys_every_site_and_the_second_changes_nothing(rolled_
     assert all(s["status"] == "changed" and not s["errors"] for s in first["sites"] + first["hubs"])
     assert second["operations_changed"] == 0, json.dumps(second, indent=1)
     assert all(s["status"] == "unchanged" for s in second["sites"] + second["hubs"])
+
+
+def test_the_plain_pyinfra_cli_deploys_the_sites_and_changes_nothing(rolled_out: RolledOut):
+    """deploys/site.py as its docstring runs it: every role an honest pyinfra deploy. The CLI
+    orders operations by their calls' line numbers across all hosts, which `tcd rollout` does
+    not use: two roles' operations on the same line once made a cycle of it (roles/site.py)."""
+    argv = [*PYINFRA_ARGV, "--limit", "sites", "deploys/site.py"]
+    env = rolled_out.lab.env() | {"TCD_LAB": "1", "TCD_WAVE": "pilot"}
+    done = subprocess.run(
+        argv, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    rolled_out.outputs += [done.stdout, done.stderr]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert pyinfra_changed(done.stdout + done.stderr) == "-", done.stdout[-3000:]
 
 
 def test_a_rollout_connects_once_to_each_host(rolled_out: RolledOut):

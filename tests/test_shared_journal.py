@@ -10,7 +10,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import psycopg
 import pytest
 
 from .conftest import (
+    PYINFRA_ARGV,
     REPO,
     TCD,
     UNPACKED,
@@ -27,6 +27,7 @@ from .conftest import (
     files_under,
     hub_peers,
     lab_plan,
+    pyinfra_changed,
     read_small,
 )
 from .postgres import PostgresDatabase, PostgresServer, fresh_database
@@ -34,7 +35,6 @@ from .postgres import PostgresDatabase, PostgresServer, fresh_database
 pytestmark = pytest.mark.lab
 FIRST, SECOND = "26380", "25217,25195"  # the two teams' sets of sites
 GATEWAYS = ["tcd-26380-pc1", "tcd-25217-gw1", "tcd-25195-pc1"]
-PYINFRA = str(Path(sys.executable).with_name("pyinfra"))
 
 
 @dataclass
@@ -148,14 +148,13 @@ def test_plain_pyinfra_hubs_from_a_second_clone_reads_the_shared_registry(
     lab, clone = shared.lab, _clone(tmp_path)
     before = _hub_state(lab)
     assert all(len(peers) == 3 for _, peers in before.values())
-    argv = [PYINFRA, "-y", "--sudo", "--config", "deploys/config.py", "deploys/inventory.py"]
-    argv.append("deploys/hubs.py")
+    argv = [*PYINFRA_ARGV, "deploys/hubs.py"]
     env = {**shared.env(TCD_LAB="1"), "PYTHONPATH": str(clone)}
 
     done = _run(argv, env, cwd=clone)
     assert done.returncode == 0, done.stdout + done.stderr
     assert _hub_state(lab) == before
-    assert _changed(done.stdout + done.stderr) == "-", done.stdout + done.stderr
+    assert pyinfra_changed(done.stdout + done.stderr) == "-", done.stdout + done.stderr
 
     env["TCD_DATABASE_URL"] = postgres.writer_url  # a journal no rollout wrote to
     refused = _run(argv, env, cwd=clone)
@@ -165,12 +164,6 @@ def test_plain_pyinfra_hubs_from_a_second_clone_reads_the_shared_registry(
     assert len(reasons) == 1, output
     assert "Traceback" not in output, output
     assert _hub_state(lab) == before
-
-
-def _changed(output: str) -> str:
-    """The "Success" (changed) column of the pyinfra CLI's "Grand total" row: "-" for none."""
-    (total,) = [line.split() for line in output.splitlines() if "Grand total" in line]
-    return total[3]
 
 
 def test_a_rollout_outlives_its_database_and_the_next_run_writes_what_it_kept(
