@@ -57,8 +57,8 @@ COLLECT_HELLO = "tcd collect"  # collect.sh's first line: it runs, so sudo let i
 
 
 def _text(output: bytes) -> str:
-    """Output of a host's command: the hosts write UTF-8 (decoded here, testinfra would ask
-    the host for its encoding: python3 under sudo, one more command per host)."""
+    """A host's output: the hosts write UTF-8 (left to testinfra, a command's output that is
+    not ASCII has it ask the host for its encoding, as for the command: see script_command)."""
     return output.decode("utf-8", "replace")
 
 
