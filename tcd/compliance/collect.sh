@@ -5,27 +5,51 @@
 # display timers' calendars) set; then each file of FILES the host has as a section "file PATH".
 # Nothing secret leaves the host: of the kiosk's password only whether one is set, of WireGuard
 # keys only the public halves (`wg show … dump` would print the private key).
+# A program costs a lab host about a millisecond to start, and the shell's own forks (a
+# pipeline's parts, $(…)) count too: what the shell can do itself, it does (~90 programs a host).
+NL='
+'
 section() { printf '\n@@@ %s\n' "$1"; }
 read_sshd() { sshd -T 2>&1; }
-# the members of the admin group ($ADMIN_GROUP), space-separated
-admins() { getent group "$ADMIN_GROUP" | cut -d: -f4 | tr ',' ' '; }
+# ADMINS: the members of the admin group ($ADMIN_GROUP), space-separated (read once)
+admins() {
+    [ -z "${ADMINS_READ:-}" ] || return 0
+    ADMINS_READ=1 ADMINS=
+    entry=$(getent group "$ADMIN_GROUP") || return 0
+    saved=$IFS; IFS=,; set -f
+    for member in ${entry##*:}; do ADMINS="${ADMINS:+$ADMINS }$member"; done
+    IFS=$saved; set +f
+}
 # what sshd applies to an admin (its Match Group block evaluated): the first member of the
 # admin group ($ADMIN_GROUP), from the controller's side of loopback; nothing if it has none
 read_sshd_admin() {
-    set -- $(admins)
+    admins
+    set -- $ADMINS
     [ "$#" -eq 0 ] || sshd -T -C "user=$1,host=controller,addr=127.0.0.1" 2>&1
 }
-# the version string sshd sends a client (DebianBanner's effect: sshd -T does not print it)
-read_sshd_version() { timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22; head -n 1 <&3' 2>&1 | tr -d '\r'; }
+# the version string sshd sends a client (DebianBanner's effect: sshd -T does not print it),
+# without the line's carriage return
+read_sshd_version() {
+    timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22 && IFS= read -r line <&3 &&
+                       printf "%s\n" "${line%[[:cntrl:]]}"' 2>&1
+}
 read_nft() { nft -j list ruleset 2>&1; }
 read_listeners() { ss -Hltnup; }
 read_passwd() { getent passwd; }
 read_group() { getent group; }
 read_sudoers_d() { ls -A /etc/sudoers.d; }
+# what sudo allows each person's account (uid 1000–65533), its answer on one line
 read_sudo() {
-    for user in $(getent passwd | awk -F: '$3 >= 1000 && $3 < 65534 {print $1}'); do
-        printf '%s\t%s\n' "$user" "$(sudo -l -U "$user" 2>&1 | tr '\n' ' ')"
+    entries=$(getent passwd)
+    saved=$IFS; IFS=$NL; set -f
+    for entry in $entries; do
+        IFS=:; set -- $entry; IFS=$NL
+        [ "$3" -ge 1000 ] && [ "$3" -lt 65534 ] || continue
+        user=$1
+        set -- $(sudo -l -U "$user" 2>&1)
+        IFS=' '; printf '%s\t%s \n' "$user" "$*"; IFS=$NL
     done
+    IFS=$saved; set +f
 }
 read_authorized_keys() {
     for file in /home/*/.ssh/authorized_keys; do
@@ -33,7 +57,7 @@ read_authorized_keys() {
     done
 }
 read_kiosk_password() {
-    field=$(getent shadow "$KIOSK" | cut -d: -f2)
+    field=$(getent shadow "$KIOSK"); field=${field#*:}; field=${field%%:*}
     case "$field" in '!'|'*'|'!*'|'') printf '%s\n' "$field" ;; *) echo set ;; esac
 }
 read_kiosk_groups() { id -nG "$KIOSK" 2>&1; }
@@ -42,9 +66,11 @@ read_kiosk_groups() { id -nG "$KIOSK" 2>&1; }
 # machine's kernel's)
 read_storage_modules() {
     for module in $STORAGE_MODULES; do
-        printf '%s: %s\n' "$module" "$(modprobe -n -v "$module" 2>&1 | head -n 1)"
+        answer=$(modprobe -n -v "$module" 2>&1)
+        printf '%s: %s\n' "$module" "${answer%%$NL*}"
     done
-    lsmod | sed 1d | cut -d' ' -f1 | sed 's/^/loaded: /'
+    # lsmod's list; a container has none (MODULES_ARE_THE_HOSTS)
+    [ ! -r /proc/modules ] || while read -r module _; do echo "loaded: $module"; done </proc/modules
 }
 read_chromium_policies() { find /etc/chromium/policies/managed -mindepth 1 -maxdepth 1 ! -type d 2>/dev/null; }
 read_packages() { dpkg-query -W -f '${Package}\t${db:Status-Abbrev}\n' $PACKAGES 2>&1; }
@@ -53,7 +79,7 @@ read_apt() { apt-config dump --format '%f %v%n' APT::Periodic Unattended-Upgrade
 read_journald() { systemd-analyze cat-config systemd/journald.conf; }
 read_journal_dir() { ls -d /var/log/journal 2>&1; }
 # the journal files journald has open: the effect of Storage=persistent, not only the setting
-read_journal_files() { ls -l "/proc/$(pidof systemd-journald)/fd" 2>&1 | sed -n 's|.* -> ||p'; }
+read_journal_files() { pid=$(pidof systemd-journald); readlink "/proc/$pid/fd/"* 2>/dev/null; }
 # every SUID/SGID regular file on the root filesystem (roles/base/defaults.FIND_SUID_SGID)
 read_suid_sgid() { find / -xdev -type f \( -perm -4000 -o -perm -2000 \) -print 2>/dev/null; }
 # the running values of the role's kernel settings ($SYSCTL: in a container the kernel-wide ones
@@ -62,20 +88,25 @@ read_sysctl() { sysctl -e $SYSCTL 2>/dev/null; }
 # "none" on a real host, the container's kind in a lab (it shares the machine's kernel)
 read_virt() { systemd-detect-virt --container || true; }
 # the core size limits of a PAM session (this one runs under sudo, which applies pam_limits)
-read_core_limit() { printf 'hard %s\nsoft %s\n' "$(ulimit -Hc)" "$(ulimit -Sc)"; }
+read_core_limit() { printf 'hard '; ulimit -Hc; printf 'soft '; ulimit -Sc; }
 # what a login shell gets (/etc/profile and profile.d): its umask, core size limit and idle
 # timeout, and whether the timeout is read-only
 read_login_shell() {
-    bash -lc 'printf "umask %s\ncore %s\nTMOUT %s\n" "$(umask)" "$(ulimit -c)" "$TMOUT"
-              readonly -p | grep -q " TMOUT=" && echo "readonly TMOUT"' 2>&1
+    bash -lc 'printf "umask "; umask; printf "core "; ulimit -c; printf "TMOUT %s\n" "$TMOUT"
+              [[ ${TMOUT@a} == *r* ]] && echo "readonly TMOUT"' 2>&1
 }
 # systemd-coredump's settings as it would read them; PAM's session modules
 read_coredump() { systemd-analyze cat-config systemd/coredump.conf 2>&1; }
 # the mode of each admin's home (the members of $ADMIN_GROUP)
 read_admin_homes() {
-    for admin in $(admins); do
-        stat -c '%n %a' "$(getent passwd "$admin" | cut -d: -f6)" 2>&1
-    done
+    admins
+    [ -n "$ADMINS" ] || return 0
+    entries=$(getent passwd $ADMINS)
+    set --
+    saved=$IFS; IFS=$NL
+    for entry in $entries; do entry=${entry%:*}; set -- "$@" "${entry##*:}"; done  # field 6
+    IFS=$saved
+    [ "$#" -eq 0 ] || stat -c '%n %a' "$@" 2>&1
 }
 read_pam_session() { grep -h '^session' /etc/pam.d/common-session 2>&1; }
 read_login_defs() { grep -E '^[[:space:]]*[A-Z_]+[[:space:]]' /etc/login.defs; }
@@ -83,7 +114,7 @@ read_login_defs() { grep -E '^[[:space:]]*[A-Z_]+[[:space:]]' /etc/login.defs; }
 # whether PAM asks it when a password is set
 read_pwquality() {
     cat /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf 2>/dev/null
-    grep -h '^password.*pam_pwquality' /etc/pam.d/common-password | sed 's/^/pam: /'
+    sed -n '/^password.*pam_pwquality/s/^/pam: /p' /etc/pam.d/common-password
 }
 # the audit rules files augenrules loads (the folder is the role's alone), and the kernel's audit
 # state and rules (a container has none of its own)
@@ -94,7 +125,7 @@ read_chrony_sources() { chronyc -c -n sources 2>&1; }
 read_chrony_tracking() { chronyc -n tracking 2>&1; }
 # the zone the system uses is /etc/localtime's target; timedatectl asks systemd-timedated, which
 # keeps the zone it read at its start for as long as it runs (a changed zone passed for ~30 s)
-read_timezone() { readlink -f /etc/localtime | sed 's|.*/zoneinfo/||'; }
+read_timezone() { zone=$(readlink -f /etc/localtime); printf '%s\n' "${zone##*/zoneinfo/}"; }
 read_links() { ip -o link show; }
 read_wg_handshakes() { wg show all latest-handshakes 2>&1; }
 read_wg_listen() { wg show all listen-port 2>&1; }
@@ -112,7 +143,8 @@ read_now() { date +%s; }
 read_reach() {
     for address in $REACH; do
         (
-            dev=$(ip -o route get "$address" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p')
+            route=$(ip -o route get "$address" 2>/dev/null)
+            case $route in *" dev "*) dev=${route#* dev }; dev=${dev%% *} ;; *) dev= ;; esac
             if ping -n -q -c 2 -i 0.2 -W 2 "$address" >/dev/null 2>&1; then ok=yes; else ok=no; fi
             printf '%s\t%s\t%s\n' "$address" "$dev" "$ok"
         ) &
