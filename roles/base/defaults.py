@@ -244,6 +244,8 @@ AUDITD = {
 # namespace, so auditd cannot start in a lab container. There a drop-in skips the unit (a
 # condition, not a failure); the files are written and checked as on a real host.
 AUDITD_CONTAINER_DROPIN = "/etc/systemd/system/auditd.service.d/10-tcd-container.conf"
+# A container may not set the clock: there chronyd only measures and serves (a drop-in).
+CHRONY_CONTAINER_DROPIN = "/etc/systemd/system/chrony.service.d/10-tcd-container.conf"
 
 # No USB mass storage or FireWire (TCD-USB-001): on a reception PC in a room citizens walk
 # into, a stick could carry data off or a program in; a hub or a gateway host has no use for one
