@@ -4,6 +4,7 @@ lab host, that each answers as pyinfra's own exec answers."""
 import json
 import subprocess
 import sys
+from base64 import b64encode
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from pyinfra.api.command import StringCommand
 from tcd.lab.target import lab_target
 from tcd.loading import load_inventory
 from tcd.rollout.engine import Reach, pyinfra_config
-from tcd.rollout.rootshell import _through_shell
+from tcd.rollout.rootshell import UPLOAD_MAX, _through_shell
 
 from .conftest import INVENTORY, RolledOut
 
@@ -123,3 +124,42 @@ def test_a_rollout_runs_one_sudo_per_host(rolled_out: RolledOut):
     root command of the rollout went through (the hubs' two steps share one connection)."""
     assert rolled_out.second_sudo == {h: ["/usr/bin/sh"] for h in rolled_out.second_sudo}
     assert len(rolled_out.second_sudo) == 6
+
+
+# what each upload case prepares ({} is the target), and the content it uploads
+UPLOADS = [
+    ("mkdir -p /tmp/tcd-put && rm -f {}", b"a new file\n"),  # made as the login user's would be
+    ("mkdir -p /tmp/tcd-put && echo old >{} && chown nobody:nogroup {} && chmod 604 {}", b"new"),
+    ("mkdir -p /tmp/tcd-put && rm -f {}", bytes(range(256)) + b"no newline at the end \xff"),
+    ("mkdir -p /tmp/tcd-put && echo old >{}", b""),
+    ("mkdir -p /tmp/tcd-put && rm -f {}", b"x" * (UPLOAD_MAX + 1)),  # pyinfra's SFTP, as before
+    ("rm -rf /tmp/tcd-put", b"its folder is missing"),
+]
+
+
+@pytest.mark.lab
+def test_an_upload_through_the_shell_leaves_what_pyinfras_own_leaves(rolled_out: RolledOut):
+    """The same success, mode, owner and content, case by case; only content over UPLOAD_MAX
+    opens an SFTP session."""
+    lab = rolled_out.lab
+    connection = lab_target(load_inventory(INVENTORY), lab.settings).connection
+    cases = [
+        {"path": f"/tmp/tcd-put/case{n}", "setup": setup, "content": b64encode(content).decode()}
+        for n, (setup, content) in enumerate(UPLOADS)
+    ]
+    probed = subprocess.run(
+        [sys.executable, str(PROBE), "tcd-26380-pc1", json.dumps(connection), "uploads"],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+        env=lab.env(),
+        timeout=300,
+    )
+    found = json.loads(probed.stdout)
+    for n, ((_, content), result) in enumerate(zip(UPLOADS, found, strict=True)):
+        assert result["shell"] == result["pyinfra"], n
+        assert result["shell_sftp"] == (1 if len(content) > UPLOAD_MAX else 0), n
+    assert found[1]["shell"] == [True, ["604 nobody nogroup", "bmV3"]]
+    assert found[-1]["shell"][0] is False
+    lab.ssh("tcd-26380-pc1", "sudo rm -rf /tmp/tcd-put")
