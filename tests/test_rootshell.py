@@ -6,6 +6,7 @@ import subprocess
 import sys
 from base64 import b64encode
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyinfra.api import Inventory, State
@@ -92,23 +93,28 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.lab
-def test_each_command_answers_through_the_shell_as_pyinfra_answers(rolled_out: RolledOut):
-    """The same status, stdout lines and stderr lines, command by command. Then a command that
-    ends the shell: it fails, and the next command gets a new shell."""
+def _probe(rolled_out: RolledOut, given: list, *mode: str) -> Any:
+    """What rootshell_probe.py printed, run against tcd-26380-pc1 with `given` on its input."""
     lab = rolled_out.lab
     connection = lab_target(load_inventory(INVENTORY), lab.settings).connection
-    killer = "kill -9 $PPID"
     probed = subprocess.run(
-        [sys.executable, str(PROBE), "tcd-26380-pc1", json.dumps(connection)],
-        input=json.dumps([*COMMANDS, killer, "echo back"]),
+        [sys.executable, str(PROBE), "tcd-26380-pc1", json.dumps(connection), *mode],
+        input=json.dumps(given),
         capture_output=True,
         text=True,
         check=True,
         env=lab.env(),
         timeout=300,
     )
-    found = json.loads(probed.stdout)
+    return json.loads(probed.stdout)
+
+
+@pytest.mark.lab
+def test_each_command_answers_through_the_shell_as_pyinfra_answers(rolled_out: RolledOut):
+    """The same status, stdout lines and stderr lines, command by command. Then a command that
+    ends the shell: it fails, and the next command gets a new shell."""
+    killer = "kill -9 $PPID"
+    found = _probe(rolled_out, [*COMMANDS, killer, "echo back"])
     results = {r["command"]: r for r in found["results"]}
     for command in COMMANDS:
         assert results[command]["shell"] == results[command]["pyinfra"], command
@@ -141,25 +147,14 @@ UPLOADS = [
 def test_an_upload_through_the_shell_leaves_what_pyinfras_own_leaves(rolled_out: RolledOut):
     """The same success, mode, owner and content, case by case; only content over UPLOAD_MAX
     opens an SFTP session."""
-    lab = rolled_out.lab
-    connection = lab_target(load_inventory(INVENTORY), lab.settings).connection
     cases = [
         {"path": f"/tmp/tcd-put/case{n}", "setup": setup, "content": b64encode(content).decode()}
         for n, (setup, content) in enumerate(UPLOADS)
     ]
-    probed = subprocess.run(
-        [sys.executable, str(PROBE), "tcd-26380-pc1", json.dumps(connection), "uploads"],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        check=True,
-        env=lab.env(),
-        timeout=300,
-    )
-    found = json.loads(probed.stdout)
+    found = _probe(rolled_out, cases, "uploads")
     for n, ((_, content), result) in enumerate(zip(UPLOADS, found, strict=True)):
         assert result["shell"] == result["pyinfra"], n
         assert result["shell_sftp"] == (1 if len(content) > UPLOAD_MAX else 0), n
     assert found[1]["shell"] == [True, ["604 nobody nogroup", "bmV3"]]
     assert found[-1]["shell"][0] is False
-    lab.ssh("tcd-26380-pc1", "sudo rm -rf /tmp/tcd-put")
+    rolled_out.lab.ssh("tcd-26380-pc1", "sudo rm -rf /tmp/tcd-put")
