@@ -37,6 +37,7 @@ from pyinfra.api.state import StateStage
 from pyinfra.connectors.util import CommandOutput, OutputLine
 
 from tcd.rollout.factmerge import companions, equivalents, hashes_a_key, merge
+from tcd.rollout.rootshell import ARGUMENT_MAX
 
 # what a batched fact may be run with: as root through sudo, by sh, as the script runs them
 # (another user, environment, folder or input is left to pyinfra)
@@ -52,8 +53,8 @@ _IRRELEVANT = {
     "_temp_dir",
 }
 
-# the script's size (its framing per question included), well under one argument's 128 KiB
-_SCRIPT_MAX = 64 * 1024
+# the script's size (its framing per question included)
+_SCRIPT_MAX = ARGUMENT_MAX
 _FRAMING = 160
 
 _run_shell_command = Host.run_shell_command

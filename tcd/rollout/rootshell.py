@@ -21,7 +21,7 @@ decoded into a file of a private temporary folder, then copied over the target a
 `cp` does (an existing file keeps its mode and owner). pyinfra opens an SFTP session for each
 upload (sshd starts an `sftp-server` for it), then runs the `cp` and, as the login user, an
 `rm` of its own: ~15 ms of the host's CPU and three round trips for each of a reception PC's
-~30 uploads. Content over UPLOAD_MAX bytes (a command's argument is at most 128 KiB) is left to
+~30 uploads. Content over UPLOAD_MAX bytes (its base64 within ARGUMENT_MAX) is left to
 pyinfra's SFTP. While the command runs its content is in its arguments, which the host's users
 can read as they could pyinfra's temporary file in /tmp; no file the roles upload holds a
 secret (a WireGuard private key is born on its host and never sent).
@@ -47,9 +47,11 @@ from pyinfra.connectors.util import CommandOutput, OutputLine, make_unix_command
 
 _exec = SSHConnector.run_shell_command
 _put = SSHConnector.put_file
-# the most an upload through the shell carries: its base64 (4/3 of it) stays well under the
-# kernel's limit on one argument (MAX_ARG_STRLEN, 128 KiB), which `sh -c` gets it as
-UPLOAD_MAX = 64 * 1024
+# the most a command given to `sh -c` carries (the fact batch's scripts too): it is one
+# argument there, and the kernel takes at most 128 KiB for one (MAX_ARG_STRLEN)
+ARGUMENT_MAX = 64 * 1024
+# the most an upload through the shell carries: its base64 is 4/3 of it
+UPLOAD_MAX = ARGUMENT_MAX * 3 // 4
 
 # what the shell's own command is, and what a command must be to go through it: pyinfra's
 # root prefix, then `sh -c` (the shell that runs it)
