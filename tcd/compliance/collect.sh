@@ -11,10 +11,10 @@ NL='
 '
 section() { printf '\n@@@ %s\n' "$1"; }
 read_sshd() { sshd -T 2>&1; }
-# ADMINS: the members of the admin group ($ADMIN_GROUP), space-separated (read once)
+# ADMINS: the members of the admin group ($ADMIN_GROUP), space-separated (set before the
+# sections are read)
 admins() {
-    [ -z "${ADMINS_READ:-}" ] || return 0
-    ADMINS_READ=1 ADMINS=
+    ADMINS=
     entry=$(getent group "$ADMIN_GROUP") || return 0
     saved=$IFS; IFS=,; set -f
     for member in ${entry##*:}; do ADMINS="${ADMINS:+$ADMINS }$member"; done
@@ -23,7 +23,6 @@ admins() {
 # what sshd applies to an admin (its Match Group block evaluated): the first member of the
 # admin group ($ADMIN_GROUP), from the controller's side of loopback; nothing if it has none
 read_sshd_admin() {
-    admins
     set -- $ADMINS
     [ "$#" -eq 0 ] || sshd -T -C "user=$1,host=controller,addr=127.0.0.1" 2>&1
 }
@@ -99,7 +98,6 @@ read_login_shell() {
 read_coredump() { systemd-analyze cat-config systemd/coredump.conf 2>&1; }
 # the mode of each admin's home (the members of $ADMIN_GROUP)
 read_admin_homes() {
-    admins
     [ -n "$ADMINS" ] || return 0
     entries=$(getent passwd $ADMINS)
     set --
@@ -174,6 +172,7 @@ read_node_metrics() { fetch "$NODE_EXPORTER" /metrics | grep -E '^(tcd_wireguard
 read_prometheus_targets() { fetch "$PROMETHEUS" "/api/v1/targets?state=active"; }
 
 echo "tcd collect"  # host.COLLECT_HELLO: sudo let the script run
+admins
 for name in "$@"; do
     section "$name"
     "read_$name"
