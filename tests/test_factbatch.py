@@ -5,12 +5,19 @@ tests)."""
 import subprocess
 
 import pytest
-from pyinfra.api import Inventory, State
+from pyinfra import host
+from pyinfra.api import Config, Inventory, State, StringCommand, operation
 from pyinfra.api.arguments import CONNECTOR_ARGUMENT_KEYS
+from pyinfra.api.connect import connect_all
+from pyinfra.api.deploy import add_deploy
 from pyinfra.api.facts import _handle_fact_kwargs
+from pyinfra.api.operations import run_ops
+from pyinfra.api.state import StateStage
 from pyinfra.facts.files import File, Sha1File
 from pyinfra.facts.server import Users
+from pyinfra.operations import server
 
+from tcd.rollout import factbatch
 from tcd.rollout.engine import Reach, pyinfra_config
 from tcd.rollout.factbatch import _answers, _batchable, _chunks, _script
 
@@ -70,3 +77,43 @@ def test_the_rollouts_own_fact_reads_are_batched(fact, kwargs, dry):
     _, arguments = _handle_fact_kwargs(state, host, fact, None, kwargs)
     # as pyinfra's _get_fact passes them to the host
     assert _batchable({k: v for k, v in arguments.items() if k in CONNECTOR_ARGUMENT_KEYS})
+
+
+@pytest.mark.parametrize("earlier_change", [False, True])
+def test_an_operation_with_nothing_to_do_runs_again_only_on_a_host_changed_since(
+    tmp_path, earlier_change
+):
+    """An operation that had nothing to do when prepared is not run again as the operations
+    execute, unless an operation before it changed the host: then it decides anew (here it
+    finds the file the earlier one made, and removes it). Real pyinfra on the machine itself
+    (its @local connector), in a folder of the test's own."""
+    made = tmp_path / "made"
+    runs: list[str] = []
+
+    @operation()
+    def remove_if_there(path: str):
+        runs.append("run")
+        if host.get_fact(File, path=path):
+            yield StringCommand("rm", "-f", path)
+
+    def deploy() -> None:
+        if earlier_change:
+            server.shell(name="make it", commands=[f"touch {made}"])
+        remove_if_there(name="remove it", path=str(made))
+
+    state = State(inventory=Inventory((["@local"], {})), config=Config())
+    connect_all(state)
+    state.set_stage(StateStage.Prepare)
+    factbatch.begin(state, tmp_path / "asked", {})
+    add_deploy(state, deploy)
+    state.set_stage(StateStage.Execute)
+    run_ops(state)
+    factbatch.end(state)
+
+    local = state.inventory.get_host("@local")
+    last = state.ops[local][local.op_hash_order[-1]].operation_meta
+    assert last.did_succeed()
+    assert runs == (["run", "run"] if earlier_change else ["run"])
+    assert last.did_change() is earlier_change
+    assert not made.exists()
+    assert state.results[local].success_ops == (2 if earlier_change else 1)

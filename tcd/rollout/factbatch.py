@@ -20,6 +20,13 @@ again. Once the host has changed, those reads go to the host, in one command for
 operations: the questions each operation asked while it was prepared, from the one executing
 up to the next that was to change the host (its facts are read before its first command).
 They are answered until the next command or upload, like the phase's own batch.
+
+An operation that had nothing to do when it was prepared is not run again on a host that no
+operation has changed since the answers were read: its code would read the same answers and
+decide the same (pyinfra's operations decide from their arguments and facts alone). It
+completes as pyinfra completes an operation without commands. In a no-change rollout of 95
+units, running ~8,300 such operations' code again was most of the 6.3 s of the controller's CPU
+that executing took.
 """
 
 import json
@@ -62,6 +69,8 @@ _put_file = Host.put_file
 # the module (pyinfra.api's `facts` name may be another object), and its fact reader
 _facts = import_module("pyinfra.api.facts")
 _get_fact = _facts._get_fact
+_operations = import_module("pyinfra.api.operations")
+_run_host_op = _operations._run_host_op
 
 
 class _Batch:
@@ -201,12 +210,35 @@ def _uploading(host: Host, *args: Any, **kwargs: Any) -> Any:
     return _put_file(host, *args, **kwargs)
 
 
+def _running_op(state: State, host: Host, op_hash: str) -> bool:
+    """pyinfra's run of one operation on one host; none for an operation that had nothing to
+    do while prepared, on a host nothing has changed since (its code would decide the same)."""
+    batch = _batch_of(host)
+    data = state.get_op_data_for_host(host, op_hash)
+    meta = data.operation_meta
+    if (
+        batch is None
+        or host.name in batch.changed
+        or meta._maybe_is_change is not False  # (None: pyinfra did not look)
+        or data.global_arguments.get("_retry_until")  # it may want a run even without commands
+    ):
+        return _run_host_op(state, host, op_hash)
+    # what pyinfra's own run does when the operation yields no command
+    results = state.get_results_for_host(host)
+    results.ops += 1
+    results.success_ops += 1
+    state.trigger_callbacks("operation_host_success", host, op_hash, 0)
+    meta.set_complete(True, [], CommandOutput([]))
+    return True
+
+
 def begin(state: State, folder: Path, kinds: Mapping[str, Hashable]) -> None:
     """Batch the fact reads of `state`'s phase; its questions are kept in `folder`. Hosts of
     the same kind (`kinds`: host -> a key, its roles) ask the same questions."""
     Host.run_shell_command = _answering  # type: ignore[method-assign]
     Host.put_file = _uploading  # type: ignore[method-assign]
     _facts._get_fact = _reading_fact
+    _operations._run_host_op = _running_op
     _BATCHES[id(state.inventory)] = _Batch(folder, kinds)
 
 
