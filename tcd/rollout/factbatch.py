@@ -312,12 +312,14 @@ def _script(questions: list[str], token: str) -> str:
 
 def _framed(commands: list[tuple[str, str]], token: str) -> str:
     """Each (label, command) run by `sh -c`, its output framed by `token` lines: stdout, then
-    its exit status, then stderr."""
+    its exit status, then stderr (`cat` only when there is any: most questions write none, and
+    a program is a millisecond of the host's CPU)."""
     parts = ["e=$(mktemp) || exit 1"]
     for label, command in commands:
         parts.append(
             f"printf '%s\\n' '{token} {label}'; sh -c {shlex.quote(command)} 2>\"$e\" </dev/null;"
-            f" printf '\\n%s %s\\n' '{token} {label} status' \"$?\"; cat \"$e\"; printf '\\n'"
+            f" printf '\\n%s %s\\n' '{token} {label} status' \"$?\";"
+            f" [ -s \"$e\" ] && cat \"$e\"; printf '\\n'"
         )
     parts.append(f"rm -f \"$e\"; printf '%s\\n' '{token} end'")
     return "\n".join(parts)
