@@ -2,11 +2,13 @@
 reached through an SSH port forward on its site's gateway, after the gateway's own deploy
 opened that forward (sshd PermitOpen) and the tunnels are up.
 
-Cameras go one after the other: ONVIF exchanges are short and there are few IP cameras (the
-inventory has one per site at most); a failure on one does not stop the others."""
+Cameras are configured side by side, up to AT_ONCE at a time (each has an ssh forward of its
+own while it is): a camera's ONVIF exchange is mostly waiting for its answers. A failure on one
+does not stop the others."""
 
 import asyncio
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from roles.ip_camera import defaults
@@ -18,6 +20,8 @@ from tcd.planning import Plan
 from tcd.planning.addresses import CameraPlan, HostPlan
 from tcd.planning.hostdata import HostData
 from tcd.target import Target
+
+AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -58,33 +62,49 @@ def configure_cameras(
 
     names = [c.camera.name for c in cameras]
     entries = vault.load() if dry else vault.ensure(names)
-    results: dict[str, tuple[list[str], list[str]]] = {}
-    for item in cameras:
+
+    async def configure(item: SiteCamera, port: int) -> tuple[list[str], list[str]]:
         # dry: what is missing is generated and never saved
         secret = (entries.get(item.camera.name) or CameraSecret.generate()).completed()
         assert secret.probe_password is not None  # completed() above
-        changes: list[str] = []
-        errors: list[str] = []
+        camera = IpCamera(
+            name=item.camera.name,
+            port=port,
+            ntp_servers=list(item.data.ntp_servers),
+            policy=item.data.policy,
+            admin_password=secret.admin_password.get_secret_value(),
+            operator_password=secret.operator_password.get_secret_value(),
+            probe_password=secret.probe_password.get_secret_value(),
+        )
         try:
-            ports = [defaults.ONVIF_PORT]
-            with forwarded(target.gateway(item.gateway), str(item.camera.address), ports) as fw:
-                camera = IpCamera(
-                    name=item.camera.name,
-                    port=fw[defaults.ONVIF_PORT],
-                    ntp_servers=list(item.data.ntp_servers),
-                    policy=item.data.policy,
-                    admin_password=secret.admin_password.get_secret_value(),
-                    operator_password=secret.operator_password.get_secret_value(),
-                    probe_password=secret.probe_password.get_secret_value(),
-                )
-                changes = asyncio.run(configure_ip_camera(camera, dry))
-        except ForwardError as exc:
-            if dry:  # a gateway not rolled out yet forwards to nothing: the whole camera is to do
-                changes = ["every setting (its gateway forwards to it after its own rollout)"]
-            else:
-                errors.append(str(exc))
+            return await configure_ip_camera(camera, dry), []
         except CameraError as exc:
-            errors.append(str(exc))
-        results[item.camera.name] = (changes, errors)
-        advance()
-    return results
+            return [], [str(exc)]
+        finally:
+            advance()
+
+    async def together(ready: list[tuple[SiteCamera, int]]) -> list[tuple[list[str], list[str]]]:
+        return await asyncio.gather(*(configure(item, port) for item, port in ready))
+
+    results: dict[str, tuple[list[str], list[str]]] = {}
+    for start in range(0, len(cameras), AT_ONCE):
+        ready: list[tuple[SiteCamera, int]] = []
+        with ExitStack() as forwards:
+            for item in cameras[start : start + AT_ONCE]:
+                gateway, address = target.gateway(item.gateway), str(item.camera.address)
+                try:
+                    ports = forwards.enter_context(
+                        forwarded(gateway, address, [defaults.ONVIF_PORT])
+                    )
+                except ForwardError as exc:
+                    # dry: a gateway not rolled out yet forwards to nothing, the whole camera
+                    # is to do
+                    whole = ["every setting (its gateway forwards to it after its own rollout)"]
+                    results[item.camera.name] = (whole, []) if dry else ([], [str(exc)])
+                    advance()
+                    continue
+                ready.append((item, ports[defaults.ONVIF_PORT]))
+            done = asyncio.run(together(ready)) if ready else []
+        for (item, _), result in zip(ready, done, strict=True):
+            results[item.camera.name] = result
+    return {c.camera.name: results[c.camera.name] for c in cameras}
