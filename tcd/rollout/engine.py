@@ -21,7 +21,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -212,12 +212,14 @@ def rollout(
     # opened to the same host (hubs: 1 and 3; gateways: 2 and 4)
     connections = _Connections()
 
-    def new_phase(records: list[HostRecord], title: str, keys: PublicKeys = keys) -> _Phase:
+    def new_phase(
+        records: list[HostRecord], title: str, keys: PublicKeys = keys, at_once: int = 0
+    ) -> _Phase:
         return _Phase(
             target=target,
             records=records,
             data=target.host_data(plan, keys),
-            reach=reach,
+            reach=replace(reach, parallel=max(reach.parallel, at_once)),
             dry=dry,
             reporter=reporter,
             title=title,
@@ -264,7 +266,9 @@ def rollout(
             answering = [
                 r for r in site_records if r.name in gateways and not results[r.name].failed
             ]
-            phase = new_phase(answering, "tunnels")
+            # all at once: each waits for pings (a tunnel's first handshake), over a connection
+            # already open, and in groups of --parallel 95 gateways waited three times
+            phase = new_phase(answering, "tunnels", at_once=len(answering))
             _check_tunnels(phase, plan, results)
             phase.close()
     finally:
