@@ -319,7 +319,7 @@ def _framed(commands: list[tuple[str, str]], token: str) -> str:
         parts.append(
             f"printf '%s\\n' '{token} {label}'; sh -c {shlex.quote(command)} 2>\"$e\" </dev/null;"
             f" printf '\\n%s %s\\n' '{token} {label} status' \"$?\";"
-            f" [ -s \"$e\" ] && cat \"$e\"; printf '\\n'"
+            f' [ -s "$e" ] && cat "$e"; printf \'\\n\''
         )
     parts.append(f"rm -f \"$e\"; printf '%s\\n' '{token} end'")
     return "\n".join(parts)
