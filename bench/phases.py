@@ -18,7 +18,6 @@ import resource
 import sys
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -82,8 +81,11 @@ def main() -> int:
     instrument(marks)
     start = time.monotonic()
     selection = ["--all"] if args.all else ["--sites", args.sites]
-    with suppress(SystemExit):
+    code = 0
+    try:
         cli.app(["rollout", *selection, "--lab", "--no-verify"])
+    except SystemExit as done:  # typer's way out: the rollout's own exit status
+        code = int(done.code or 0)
     marks.append((time.monotonic(), *_machine(), _own_cpu(), "end"))
     print(f"\nrollout: {marks[-1][0] - start:.1f} s wall\n")
     print("| from | step | wall | machine CPU | controller CPU |\n|---:|---|---:|---:|---:|")
@@ -94,7 +96,7 @@ def main() -> int:
         print(
             f"| {at - start:.1f} s | {step} | {end - at:.1f} s | {use:.0f} % | {own2 - own:.1f} s |"
         )
-    return 0
+    return code
 
 
 if __name__ == "__main__":

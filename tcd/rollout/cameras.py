@@ -107,4 +107,4 @@ def configure_cameras(
             done = asyncio.run(together(ready)) if ready else []
         for (item, _), result in zip(ready, done, strict=True):
             results[item.camera.name] = result
-    return {c.camera.name: results[c.camera.name] for c in cameras}
+    return results
