@@ -67,9 +67,9 @@ RUNS = [
     ("tcd_verify", "tcd verify"),
     ("twin_first", "Ansible twin, first run"),
     ("twin_again", "Ansible twin, no change"),
+    ("twin_verify", "tcd verify of the twin's end state"),
     ("twin_on_tcd", "Ansible twin, no change (on tcd's end state)"),
     ("twin_on_tcd_verify", "tcd verify after it"),
-    ("twin_verify", "tcd verify of the twin's end state"),
 ]
 CHARTED = ["tcd_first", "twin_first", "twin_again", "tcd_steady", "pyinfra_cli", "tcd_verify"]
 # the twin's no-change run, however it was measured: the twin's own first run before it, or tcd's
@@ -282,6 +282,9 @@ class Bench:
             _fail(key, done)
         recap = json.loads(done.stdout)
         self.runs[key].changed = sum(host["changed"] for host in recap["hosts"].values())
+        changes = sorted({task for host in recap["hosts"].values() for task in host["changes"]})
+        if key != "twin_first" and changes:
+            self.runs[key].note = "changed: " + "; ".join(changes[:8])
 
 
 def _case(bench: "Bench", commit: str, runs: dict[str, Run]) -> Case:
