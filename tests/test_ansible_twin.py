@@ -1,7 +1,8 @@
 """The Ansible twin (bench/ansible/) does the roles' work: its playbook is valid Ansible, and it
 renders every file the pyinfra roles render on a host, from the same templates, with every
-variable each template reads, at the same paths and modes; the monitoring roles' files, written
-by Ansible itself, say the same as the roles'.
+variable each template reads, at the same paths and modes, each file ending as Ansible's template
+module ends it; the monitoring roles' files, written by Ansible itself, say the same as the
+roles'.
 
 The pyinfra side is read from the roles' own code: their deploys are prepared for each pilot
 host against pyinfra's fake connector (no host is touched), and every file `roles/common/files.
@@ -46,6 +47,7 @@ from tcd.paths import TEMPLATES_DIR
 from tcd.planning import plan_addresses
 from tcd.planning.hostdata import HostData, host_data
 from tcd.planning.keys import PublicKeys
+from tcd.render import render
 
 from .conftest import INVENTORY, REPO
 
@@ -134,6 +136,12 @@ class _Recorder:
         self.where: tuple[str, str] = ("", "")
         self.found: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self.contents: dict[tuple[str, str], str] = {}  # (host, destination) -> content
+        self.rendered: set[tuple[str, str]] = set()  # (template, what tcd rendered of it)
+
+    def render(self, template: str, **context: Any) -> str:
+        text = render(template, **context)
+        self.rendered.add((template, text))
+        return text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -165,6 +173,7 @@ def _prepared(data: dict[str, HostData], only: set[str] | None = None) -> Iterat
     recorder = _Recorder(roles.common.files.files)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(roles.common.files, "files", recorder)
+        patch.setattr(roles.common.files, "render", recorder.render)
         for host in state.inventory:
             name = host.name.removeprefix("@fake/")
             for each in map(role, HostFacts.of(host.data).roles):
@@ -175,12 +184,33 @@ def _prepared(data: dict[str, HostData], only: set[str] | None = None) -> Iterat
 
 
 @pytest.fixture(scope="module")
-def pyinfra_renders(
-    pilot_data: dict[str, HostData],
-) -> Iterator[dict[tuple[str, str], set[tuple[str, str]]]]:
-    """(host, role) -> {(destination, mode)} of every template the role renders there."""
+def pilot_prepared(pilot_data: dict[str, HostData]) -> Iterator[_Recorder]:
     with _prepared(pilot_data) as recorder:
-        yield recorder.found
+        yield recorder
+
+
+@pytest.fixture(scope="module")
+def pyinfra_renders(pilot_prepared: _Recorder) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """(host, role) -> {(destination, mode)} of every template the role renders there."""
+    return pilot_prepared.found
+
+
+def _newlines_at_end(text: str) -> int:
+    return len(text) - len(text.rstrip("\n"))
+
+
+def test_every_file_ends_as_ansible_ends_it(pilot_prepared: _Recorder) -> None:
+    """tcd's jinja2 keeps a template's last newline after what the template renders
+    (keep_trailing_newline); Ansible's template module renders without it and then gives the
+    text as many newlines at its end as the template has, no more. The two agree as long as a
+    file ends with exactly its template's newlines: a variable ending in a newline at a
+    template's end (the login banner once) makes a file the twin rewrites on every host."""
+    source = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR))
+    assert len(pilot_prepared.rendered) > 20
+    for template, text in sorted(pilot_prepared.rendered):
+        own = source.loader.get_source(source, template)[0]  # type: ignore[union-attr]
+        if _newlines_at_end(own):
+            assert _newlines_at_end(text) == _newlines_at_end(own), template
 
 
 # ---- what the twin renders ------------------------------------------------------------------
