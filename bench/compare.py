@@ -142,8 +142,11 @@ def _machine() -> str:
 
 
 def _fail(what: str, done: Measured) -> None:
+    # the whole output kept (state/ is never committed): a twin's recap alone is ~50 KB at 95
+    kept = REPO / "state" / f"compare-{what}.log"
+    write_atomically(kept, f"{done.stdout}\n{done.stderr}", 0o600)
     raise SystemExit(
-        f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        f"{what} failed ({done.returncode}), its output in {kept}:\n{done.stderr[-3000:]}"
     )
 
 
