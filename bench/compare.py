@@ -216,16 +216,9 @@ class Bench:
     def tcd_end_state(self) -> None:
         """tcd's first run, not measured: the state the twin's no-change run starts from."""
         print(f"  {self.units} units: tcd rollout (the twin's starting point) …", file=sys.stderr)
-        done = subprocess.run(
-            self._rollout_argv(),
-            env=_env(self.settings),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = run_measured(self._rollout_argv(), _env(self.settings), cwd=REPO)
         if done.returncode != 0:
-            raise SystemExit(f"tcd rollout failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            _fail("tcd_end_state", done)
 
     def pyinfra_cli(self) -> None:
         """deploys/site.py then deploys/hubs.py, as an operator of the plain CLI runs them:
