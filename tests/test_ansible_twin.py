@@ -409,3 +409,23 @@ def test_the_twin_writes_the_monitoring_files_the_roles_write(
     assert set(twin_writes) == set(roles_write)
     for (host, dest), content in roles_write.items():
         assert twin_writes[(host, dest)] == content, f"{host}: {dest}"
+
+
+def test_the_findings_filter_takes_every_hosts_exported_base(exported: Path) -> None:
+    """`tcd_findings` judges with base's own model from the variables the export gives a host
+    (its fields and, beside them, its properties): every host's base is accepted, and a socket
+    no role declares is reported as the base deploy reports it."""
+    findings = _module(TWIN / "filter_plugins" / "tcd_twin.py").findings
+    reads = {
+        "sysctl_config": [],
+        "apt_dropins": [],
+        "listeners": ['tcp LISTEN 0 5 0.0.0.0:8080 0.0.0.0:* users:(("nc",pid=9,fd=3))'],
+        "wg_listen": [],
+        "suid_sgid": [],
+    }
+    hosts = sorted((exported.parent / "host_vars").glob("*.yml"))
+    assert hosts
+    for path in hosts:
+        variables = yaml.safe_load(path.read_text())
+        found = findings(reads, variables[role("base").data_key])
+        assert found == ["TCD-FW-003: undeclared listener: nc on tcp/8080"], path.name

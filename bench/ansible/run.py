@@ -86,6 +86,14 @@ def main() -> int:
     hosts_file = export_selected(args)
     count = len(list((hosts_file.parent / "host_vars").glob("*.yml")))
     code, stats = run_twin(hosts_file, count, args.check, sys.stderr if args.json else None)
+    # the plays ignore errors only in a dry run, but with `ignore_errors` a template, Ansible
+    # (core 2.19.14) also ignores a task whose `when` fails to render, in any run: such a task
+    # never ran, so the run failed
+    ignored = {n: h["ignored_errors"] for n, h in stats.items() if h.get("ignored_errors")}
+    if ignored and not args.check:
+        for name, errors in ignored.items():
+            print(f"{name}: {'; '.join(errors)}", file=sys.stderr)
+        code = code or 2
     if args.json:
         hosts = {name: value for name, value in stats.items() if name != CONTROLLER}
         report = {

@@ -1,5 +1,5 @@
 """Ansible callback of the twin: per host, the recap's counts, the names of the tasks that
-changed something and of those that failed, written as JSON to the file named by
+changed something and of those that failed (ignored or not), written as JSON to the file named by
 $TCD_TWIN_STATS (run.py reads it). Nothing else is written: a result's content never is."""
 
 import json
@@ -21,22 +21,24 @@ class CallbackModule(CallbackBase):
         super().__init__()
         self.changes: dict[str, list[str]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
+        self.ignored: dict[str, list[str]] = defaultdict(list)
 
     def v2_runner_on_ok(self, result: Any) -> None:
         if result.is_changed():
             self.changes[result._host.get_name()].append(result.task_name)
 
     def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
-        if not ignore_errors:
-            # the last line a failing command printed is usually the reason
-            said = [
-                line
-                for key in ("stdout", "stderr", "msg")
-                for line in str(result._result.get(key, "")).splitlines()
-                if line.strip()
-            ]
-            reason = f": {said[-1].strip()}" if said else ""
-            self.errors[result._host.get_name()].append(f"{result.task_name} failed{reason}")
+        # the last line a failing command printed is usually the reason
+        said = [
+            line
+            for key in ("stdout", "stderr", "msg")
+            for line in str(result._result.get(key, "")).splitlines()
+            if line.strip()
+        ]
+        reason = f": {said[-1].strip()}" if said else ""
+        # ignored ones too: only a dry run may ignore a failure (run.py fails any other run)
+        into = self.ignored if ignore_errors else self.errors
+        into[result._host.get_name()].append(f"{result.task_name} failed{reason}")
 
     def v2_runner_on_unreachable(self, result: Any) -> None:
         self.errors[result._host.get_name()].append(f"unreachable: {result._result.get('msg')}")
@@ -53,5 +55,6 @@ class CallbackModule(CallbackBase):
                 **counts,
                 "changes": self.changes.get(name, []),
                 "errors": self.errors.get(name, []),
+                "ignored_errors": self.ignored.get(name, []),
             }
         Path(path).write_text(json.dumps(hosts, ensure_ascii=False, indent=2) + "\n")

@@ -56,7 +56,9 @@ def strays(found: list[str], ours: list[str], folder: str | None = None) -> list
 def findings(reads: dict[str, list[str]], base: dict[str, Any]) -> list[str]:
     """'CONTROL: reason' for what base flags as needing attention (roles/base/deploy.py calls
     needs_attention with these), in its deploy's order."""
-    data = BaseData.model_validate({k: plain(v) for k, v in base.items() if k != "sysctl"})
+    # the export adds the properties (sysctl, sysctl_net, …) beside the fields: not input
+    fields = {k: plain(v) for k, v in base.items() if k in BaseData.model_fields}
+    data = BaseData.model_validate(fields)
     ours = defaults.SYSCTL_CONF
     lines = plain(reads)
     found = [
