@@ -37,6 +37,7 @@ from pyinfra.api.deploy import add_deploy
 from pyinfra.api.state import StateStage
 
 import roles.common.files
+from roles.base.role import BASE
 from roles.declaration import HostFacts
 from roles.monitoring_agent.role import MONITORING_AGENT
 from roles.monitoring_hub.role import MONITORING_HUB
@@ -427,5 +428,5 @@ def test_the_findings_filter_takes_every_hosts_exported_base(exported: Path) -> 
     assert hosts
     for path in hosts:
         variables = yaml.safe_load(path.read_text())
-        found = findings(reads, variables[role("base").data_key])
+        found = findings(reads, variables[BASE.data_key])
         assert found == ["TCD-FW-003: undeclared listener: nc on tcp/8080"], path.name
