@@ -288,9 +288,17 @@ def _case(bench: "Bench", commit: str, runs: dict[str, Run]) -> Case:
         units=bench.units,
         hosts=len(bench.hosts),
         commit=commit,
-        # the results file itself changes as the bench goes: not a change to what is measured
+        # what the bench writes (an earlier size's --write) is not a change to what is measured
         dirty=bool(
-            _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/compare")
+            _git(
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!docs/compare",
+                f":!{BENCHMARKS.relative_to(REPO)}",
+            )
         ),
         date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine=_machine(),
