@@ -3,6 +3,9 @@ exporters through the tunnels, probes the gateways and cameras (blackbox exporte
 (Alertmanager); the central one federates the provincial one's site-level series. Every config
 is checked by the program that reads it, on the hub, before the program is told to read it."""
 
+import json
+import shlex
+
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.api.operation import OperationMeta
@@ -17,6 +20,27 @@ from roles.monitoring_hub.role import MONITORING_HUB, MonitoringData
 from tcd.model.province import Office
 
 TARGETS = ("nodes", "gateways", "cameras")
+# Prometheus hands what it discovered to its scrapers at most every 5 s, after a start or a
+# reload too: until then its targets API lacks them, and a verify right after the rollout
+# fails TCD-MON-004. So a rollout that changed what it scrapes waits (at most 30 s) until it
+# lists exactly the targets that control wants: argv is the API's URL and {job: [instance]}.
+TARGETS_LISTED = """
+import json, sys, time, urllib.request
+url, wanted = sys.argv[1], {job: set(names) for job, names in json.loads(sys.argv[2]).items()}
+for _ in range(60):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            listed = json.load(answer)["data"]["activeTargets"]
+    except (OSError, ValueError, KeyError):
+        listed = []
+    found = {job: set() for job in wanted}
+    for each in listed:
+        found.get(each["labels"]["job"], set()).add(each["labels"]["instance"])
+    if found == wanted:
+        sys.exit(0)
+    time.sleep(0.5)
+sys.exit(f"Prometheus still lists {found}, not {wanted}")
+"""
 BLACKBOX_DROPIN = f"/etc/systemd/system/{defaults.BLACKBOX}.d/10-tcd.conf"
 BLACKBOX_BIN = "/usr/bin/prometheus-blackbox-exporter"
 
@@ -29,20 +53,31 @@ def main() -> None:
     install("Prometheus", data.packages, no_recommends=True)
     provincial = data.office is Office.PROVINCE
     # the targets are read again by Prometheus when they change (file_sd): no reload for them
-    if provincial:
-        for name in TARGETS:
-            template(f"etc/prometheus/targets/{name}.json.j2",
-                     f"{defaults.TARGETS_DIR}/{name}.json", **context)  # fmt: skip
+    targets = [
+        template(f"etc/prometheus/targets/{name}.json.j2",
+                 f"{defaults.TARGETS_DIR}/{name}.json", **context)
+        for name in (TARGETS if provincial else ())
+    ]  # fmt: skip
     configs = [template("etc/prometheus/prometheus.yml.j2", defaults.PROMETHEUS_CONFIG, **context)]
     if provincial:
         configs.append(
             template("etc/prometheus/rules/tcd-sites.yml.j2", defaults.RULES_FILE, **context)
         )
-    _daemon(
+    scraping = _daemon(
         data,
         defaults.PROMETHEUS,
         configs=configs,
         check=f"promtool check config {defaults.PROMETHEUS_CONFIG}",
+    )
+    wanted = json.dumps({job: sorted(names) for job, names in data.scraped().items()})
+    server.shell(
+        name="Prometheus lists its targets",
+        commands=[
+            shlex.join(
+                ["python3", "-c", TARGETS_LISTED, f"http://{data.listen}/api/v1/targets", wanted]
+            )
+        ],
+        _if=lambda: any(op.did_change() for op in [*targets, *scraping]),
     )
     if provincial:
         _daemon(
@@ -83,10 +118,10 @@ def _daemon(
     check: str,
     dropin: str | None = None,
     restart_when: list[OperationMeta] | None = None,
-) -> None:
+) -> list[OperationMeta]:
     """`unit` running with its arguments and its drop-in (restarted when they change; no
     drop-in of anyone else's) and its configs (checked on the hub, then reloaded: a config it
-    refuses never reaches it)."""
+    refuses never reaches it). Returns the operations that start, restart or reload it."""
     name = unit.removesuffix(".service")
     context = {"m": data, "d": defaults}
     args = template(f"etc/default/{name}.j2", defaults.ARGS_FILES[unit], **context)
@@ -100,15 +135,15 @@ def _daemon(
         commands=[check],
         _if=lambda: any(op.did_change() for op in configs),
     )
-    service(f"{name} running", unit)
+    started = service(f"{name} running", unit)
     restart = [args, *unit_files, *(restart_when or [])]
-    systemd.service(
+    restarted = systemd.service(
         name=f"{name} restarted",
         service=unit,
         restarted=True,
         _if=lambda: any(op.did_change() for op in restart),
     )
-    systemd.service(
+    reloaded = systemd.service(
         name=f"{name} reloaded",
         service=unit,
         reloaded=True,
@@ -116,3 +151,4 @@ def _daemon(
             any(op.did_change() for op in configs) and not any(op.did_change() for op in restart)
         ),
     )
+    return [started, restarted, reloaded]

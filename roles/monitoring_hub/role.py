@@ -52,6 +52,18 @@ class MonitoringData(RoleData):
     def services(self) -> list[str]:
         return defaults.SERVICES[self.office]
 
+    def scraped(self) -> dict[str, set[str]]:
+        """job -> the `instance`s Prometheus must scrape for it (TCD-MON-004)."""
+        if self.federate_from is not None:
+            return {"federate": {self.federate_from}}
+        cameras = {c.name for c in self.cameras}
+        return {
+            "node": {n.name for n in self.nodes},
+            "gateway_icmp": {g.name for g in self.gateways},
+            "camera_onvif": cameras,
+            "camera_rtsp": cameras,
+        }
+
     @classmethod
     def build(cls, subject: Subject) -> "MonitoringData":
         hub = subject.hub

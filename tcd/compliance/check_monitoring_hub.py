@@ -38,16 +38,7 @@ def test_prometheus_watches_every_deployed_site(target: CheckedHost) -> None:
     disabled = [u for u in data.services if units.get(u, {}).get("UnitFileState") != "enabled"]
     assert not disabled, f"not enabled: {', '.join(disabled)}"
     found = active_targets(target)
-    if data.federate_from is not None:
-        wanted = {"federate": {data.federate_from}}
-    else:
-        cameras = {c.name for c in data.cameras}
-        wanted = {
-            "node": {n.name for n in data.nodes},
-            "gateway_icmp": {g.name for g in data.gateways},
-            "camera_onvif": cameras,
-            "camera_rtsp": cameras,
-        }
+    wanted = data.scraped()
     for job, names in wanted.items():
         missing = sorted(names - found.get(job, set()))
         assert not missing, f"Prometheus does not scrape {', '.join(missing)} (job {job})"
