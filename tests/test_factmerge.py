@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ def files(tmp_path: Path) -> list[str]:
     (tmp_path / "conf.d" / "link.conf").symlink_to("/nowhere")
     (tmp_path / "empty").write_text("")
     (tmp_path / "odd").symlink_to("two\nlines")
+    # each path's access time later than its change time (which setting it makes now) and
+    # than its modification: reading it (the drop-in listing reads the folder) then leaves it
+    # as it is (relatime), so a stat before the reads and one after agree, in any second
+    now = time.time()
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (now + 3600, now - 60), follow_symlinks=False)
     return [
         str(tmp_path / name)
         for name in ("conf.d", "conf.d/10-ours.conf", "conf.d/link.conf", "empty", "odd", "gone")
